@@ -1,0 +1,192 @@
+// Package blur owns irreversible redaction of regions of an image: solid
+// fill, pixelation or a strong blur, each with a margin around the region
+// and an ellipse for faces. It is pure Go over image.Image and never
+// modifies its input.
+package blur
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"math"
+
+	"github.com/disintegration/imaging"
+)
+
+// Method is how a region is made unreadable.
+type Method string
+
+// The redaction methods.
+const (
+	Solid    Method = "solid"
+	Pixelate Method = "pixelate"
+	Blur     Method = "blur"
+)
+
+// ParseMethod reads a --redact value.
+func ParseMethod(s string) (Method, error) {
+	switch m := Method(s); m {
+	case Solid, Pixelate, Blur:
+		return m, nil
+	}
+	return "", fmt.Errorf("blur: unknown redaction method %q (want solid, pixelate or blur)", s)
+}
+
+// Shape is the outline of a redacted region.
+type Shape int
+
+// Shapes: faces are covered by the ellipse inscribed in their box.
+const (
+	Rect Shape = iota
+	Ellipse
+)
+
+// Region is one area to redact, in the image's pixel coordinates.
+type Region struct {
+	Box   image.Rectangle
+	Shape Shape
+}
+
+// Options tune redaction.
+type Options struct {
+	// Method is solid (default), pixelate or blur.
+	Method Method `yaml:"method" json:"method"`
+	// Margin grows each box by this fraction of its shorter side on every
+	// edge (default 0.15), so edges of letters and hairlines go too.
+	Margin float64 `yaml:"margin" json:"margin"`
+	// MinMargin is the least margin in pixels (default 4).
+	MinMargin int `yaml:"min_margin" json:"min_margin"`
+	// Color fills solid regions (default black).
+	Color color.NRGBA `yaml:"-" json:"-"`
+}
+
+// DefaultOptions returns the documented defaults.
+func DefaultOptions() Options {
+	return Options{Method: Solid, Margin: 0.15, MinMargin: 4, Color: color.NRGBA{A: 255}}
+}
+
+// Grow returns box grown by the options' margin and clipped to bounds.
+func (o Options) Grow(box, bounds image.Rectangle) image.Rectangle {
+	short := box.Dx()
+	if box.Dy() < short {
+		short = box.Dy()
+	}
+	m := int(math.Ceil(o.Margin * float64(short)))
+	if m < o.MinMargin {
+		m = o.MinMargin
+	}
+	return box.Inset(-m).Intersect(bounds)
+}
+
+// Redact returns a copy of img with every region made unreadable.
+func Redact(img image.Image, regions []Region, opts Options) *image.NRGBA {
+	out := imaging.Clone(img)
+	for _, r := range regions {
+		box := opts.Grow(r.Box, out.Bounds())
+		if box.Empty() {
+			continue
+		}
+		var patch *image.NRGBA
+		switch opts.Method {
+		case Pixelate:
+			patch = pixelate(out, box)
+		case Blur:
+			patch = blurred(out, box)
+		default:
+			patch = image.NewNRGBA(box)
+			draw.Draw(patch, box, image.NewUniform(opts.Color), image.Point{}, draw.Src)
+		}
+		var mask image.Image
+		if r.Shape == Ellipse {
+			mask = ellipseMask(box)
+		}
+		draw.DrawMask(out, box, patch, box.Min, mask, box.Min, draw.Over)
+	}
+	return out
+}
+
+// cellSize ties pixelation to region size: no more than about six cells
+// across the shorter side, and never under 8 px, so neither a face nor a
+// line of text survives.
+func cellSize(box image.Rectangle) int {
+	short := box.Dx()
+	if box.Dy() < short {
+		short = box.Dy()
+	}
+	c := short / 6
+	if c < 8 {
+		c = 8
+	}
+	return c
+}
+
+// pixelate averages cells of the box into flat colour.
+func pixelate(img *image.NRGBA, box image.Rectangle) *image.NRGBA {
+	c := cellSize(box)
+	patch := image.NewNRGBA(box)
+	for y := box.Min.Y; y < box.Max.Y; y += c {
+		for x := box.Min.X; x < box.Max.X; x += c {
+			cell := image.Rect(x, y, x+c, y+c).Intersect(box)
+			draw.Draw(patch, cell, image.NewUniform(mean(img, cell)), image.Point{}, draw.Src)
+		}
+	}
+	return patch
+}
+
+func mean(img *image.NRGBA, r image.Rectangle) color.NRGBA {
+	var sr, sg, sb, n uint64
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		i := img.PixOffset(r.Min.X, y)
+		for x := r.Min.X; x < r.Max.X; x++ {
+			sr += uint64(img.Pix[i])
+			sg += uint64(img.Pix[i+1])
+			sb += uint64(img.Pix[i+2])
+			n++
+			i += 4
+		}
+	}
+	if n == 0 {
+		return color.NRGBA{A: 255}
+	}
+	return color.NRGBA{uint8(sr / n), uint8(sg / n), uint8(sb / n), 255}
+}
+
+// blurred is a strong blur of the box: it is first pixelated, so that no
+// deconvolution can bring back detail, then smoothed with a sigma of a
+// quarter of the shorter side.
+func blurred(img *image.NRGBA, box image.Rectangle) *image.NRGBA {
+	p := pixelate(img, box)
+	short := box.Dx()
+	if box.Dy() < short {
+		short = box.Dy()
+	}
+	sigma := float64(short) / 4
+	if sigma < 4 {
+		sigma = 4
+	}
+	b := imaging.Blur(p.SubImage(box), sigma)
+	// imaging returns a zero-origin image; move it back over box.
+	out := image.NewNRGBA(box)
+	draw.Draw(out, box, b, image.Point{}, draw.Src)
+	return out
+}
+
+// ellipseMask is opaque inside the ellipse inscribed in box.
+func ellipseMask(box image.Rectangle) *image.Alpha {
+	m := image.NewAlpha(box)
+	cx := float64(box.Min.X+box.Max.X) / 2
+	cy := float64(box.Min.Y+box.Max.Y) / 2
+	rx := float64(box.Dx()) / 2
+	ry := float64(box.Dy()) / 2
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		dy := (float64(y) + 0.5 - cy) / ry
+		for x := box.Min.X; x < box.Max.X; x++ {
+			dx := (float64(x) + 0.5 - cx) / rx
+			if dx*dx+dy*dy <= 1 {
+				m.Pix[m.PixOffset(x, y)] = 255
+			}
+		}
+	}
+	return m
+}
