@@ -1,0 +1,168 @@
+// Package photo owns reading a photo from disk exactly once: it checks the
+// pixel limit before decoding, applies the EXIF orientation so that every
+// later stage works on the upright image, reads the metadata the report
+// needs, and encodes safe copies that carry no metadata at all.
+package photo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	// Decoders for the formats we accept.
+	_ "image/gif"
+	_ "image/jpeg"
+	_ "image/png"
+
+	"github.com/disintegration/imaging"
+	_ "golang.org/x/image/bmp"
+	_ "golang.org/x/image/tiff"
+	_ "golang.org/x/image/webp"
+)
+
+// Errors a caller may want to tell apart.
+var (
+	ErrNotImage = errors.New("not a supported image (JPEG, PNG, TIFF, WebP, GIF, BMP)")
+	ErrTooLarge = errors.New("image too large")
+	ErrEmpty    = errors.New("empty file")
+)
+
+// Options tune loading.
+type Options struct {
+	// MaxPixels refuses images with more pixels than this before decoding
+	// them (default 100,000,000).
+	MaxPixels int64 `yaml:"max_pixels" json:"max_pixels"`
+	// MaxBytes refuses larger files without reading them (default 1 GiB).
+	MaxBytes int64 `yaml:"max_bytes" json:"max_bytes"`
+}
+
+// DefaultOptions returns the documented defaults.
+func DefaultOptions() Options {
+	return Options{MaxPixels: 100_000_000, MaxBytes: 1 << 30}
+}
+
+// Photo is a decoded, upright photo.
+type Photo struct {
+	// Image is upright: EXIF orientation has been applied.
+	Image *image.NRGBA
+	// Format is the decoder's name: jpeg, png, tiff, webp, gif, bmp.
+	Format string
+	// Orientation is the EXIF orientation that was applied (1 when none).
+	Orientation int
+	Meta        Metadata
+}
+
+// Load reads and decodes the file at path.
+func Load(path string, opts Options) (*Photo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("photo: %w", err)
+	}
+	defer f.Close() // read-only: a close error cannot lose data
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("photo: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("photo: %s: is a directory", path)
+	}
+	if st.Size() == 0 {
+		return nil, fmt.Errorf("photo: %s: %w", path, ErrEmpty)
+	}
+	if opts.MaxBytes > 0 && st.Size() > opts.MaxBytes {
+		return nil, fmt.Errorf("photo: %s: %w: %d bytes, limit %d", path, ErrTooLarge, st.Size(), opts.MaxBytes)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("photo: read %s: %w", path, err)
+	}
+	p, err := Decode(data, opts)
+	if err != nil {
+		return nil, fmt.Errorf("photo: %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Decode decodes an encoded photo held in memory.
+func Decode(data []byte, opts Options) (*Photo, error) {
+	if len(data) == 0 {
+		return nil, ErrEmpty
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		if errors.Is(err, image.ErrFormat) {
+			return nil, ErrNotImage
+		}
+		return nil, fmt.Errorf("unreadable %s header: %w", format, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, fmt.Errorf("%w: %dx%d", ErrNotImage, cfg.Width, cfg.Height)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); opts.MaxPixels > 0 && px > opts.MaxPixels {
+		return nil, fmt.Errorf("%w: %dx%d is %.1f MP, limit %.1f MP", ErrTooLarge, cfg.Width, cfg.Height,
+			float64(px)/1e6, float64(opts.MaxPixels)/1e6)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		// A truncated JPEG or PNG ends here: Go's decoders refuse partial
+		// data rather than hand back grey rows.
+		return nil, fmt.Errorf("decode %s: %w", format, err)
+	}
+	meta := readMetadata(data)
+	p := &Photo{Format: format, Orientation: meta.Orientation, Meta: meta}
+	p.Image = orient(img, meta.Orientation)
+	if p.Orientation == 0 {
+		p.Orientation = 1
+	}
+	return p, nil
+}
+
+// orient applies an EXIF orientation (1-8) and returns a zero-origin NRGBA.
+func orient(img image.Image, o int) *image.NRGBA {
+	switch o {
+	case 2:
+		return imaging.FlipH(img)
+	case 3:
+		return imaging.Rotate180(img)
+	case 4:
+		return imaging.FlipV(img)
+	case 5:
+		return imaging.Transpose(img)
+	case 6:
+		return imaging.Rotate270(img)
+	case 7:
+		return imaging.Transverse(img)
+	case 8:
+		return imaging.Rotate90(img)
+	}
+	return imaging.Clone(img)
+}
+
+// SafeName returns the file name a safe copy of name gets: formats we can
+// write keep their extension; the rest become PNG.
+func SafeName(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".jpg", ".jpeg", ".png", ".tif", ".tiff":
+		return name
+	}
+	return strings.TrimSuffix(name, filepath.Ext(name)) + ".png"
+}
+
+// Encode writes img in the format that SafeName's extension names. The
+// encoders write pixels only: no EXIF, XMP, IPTC or ICC data, orientation
+// already baked in.
+func Encode(w io.Writer, img image.Image, name string) error {
+	format, err := imaging.FormatFromFilename(name)
+	if err != nil {
+		format = imaging.PNG
+	}
+	if err := imaging.Encode(w, img, format, imaging.JPEGQuality(92)); err != nil {
+		return fmt.Errorf("photo: encode %s: %w", name, err)
+	}
+	return nil
+}
