@@ -1,0 +1,282 @@
+// Package vision owns the OpenCV detectors. Faces are found with the Haar
+// cascades that Debian's opencv-data ships (frontal, profile, and profile
+// on the mirrored image for faces turned the other way), run on the
+// upright image at a scale that reaches faces of about 24 px in a 12 MP
+// photo; overlapping boxes from the three passes are merged. All cgo of
+// the project's image side lives here; callers see image.Image in and
+// Regions out.
+package vision
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+
+	"gocv.io/x/gocv"
+)
+
+// Region is something a detector found, in the coordinates of the image
+// it was given.
+type Region struct {
+	Kind       string
+	Box        image.Rectangle
+	Confidence float64
+	Detector   string
+}
+
+// Options tune the detectors.
+type Options struct {
+	// CascadeDir holds the Haar cascade XML files (default: the first of
+	// /usr/share/opencv4/haarcascades and /usr/share/opencv/haarcascades
+	// that exists).
+	CascadeDir string `yaml:"cascade_dir" json:"cascade_dir,omitempty"`
+	// MinFace is the smallest frontal face side in pixels of the upright
+	// image to look for (default 24).
+	MinFace int `yaml:"min_face" json:"min_face"`
+	// MinProfile is the smallest profile face to look for (default 40):
+	// the profile cascade is slower and, below that, mostly wrong.
+	MinProfile int `yaml:"min_profile" json:"min_profile"`
+	// ScaleFactor is the cascade's pyramid step (default 1.15): larger is
+	// faster and misses more.
+	ScaleFactor float64 `yaml:"scale_factor" json:"scale_factor"`
+	// MinNeighbors is how many overlapping hits make a face (default 4):
+	// lower finds more faces and more wallpaper.
+	MinNeighbors int `yaml:"min_neighbors" json:"min_neighbors"`
+	// MaxSide caps the longer side the cascades run on (default 4096);
+	// larger photos are shrunk first, so their smallest faces are missed.
+	MaxSide int `yaml:"max_side" json:"max_side"`
+}
+
+// DefaultOptions returns the documented defaults.
+func DefaultOptions() Options {
+	return Options{MinFace: 24, MinProfile: 40, ScaleFactor: 1.15, MinNeighbors: 4, MaxSide: 4096}
+}
+
+// Cascade files, as opencv-data names them.
+const (
+	FrontalCascade = "haarcascade_frontalface_alt2.xml"
+	ProfileCascade = "haarcascade_profileface.xml"
+)
+
+// ErrNoCascades says the Haar cascade files are not installed.
+var ErrNoCascades = errors.New("vision: Haar cascades not found (install Debian's opencv-data)")
+
+// FindCascadeDir returns the first directory holding the frontal cascade.
+func FindCascadeDir(dir string) (string, error) {
+	candidates := []string{dir}
+	if dir == "" {
+		candidates = []string{"/usr/share/opencv4/haarcascades", "/usr/share/opencv/haarcascades"}
+	}
+	for _, d := range candidates {
+		if _, err := os.Stat(filepath.Join(d, FrontalCascade)); err == nil {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("%w: looked in %v", ErrNoCascades, candidates)
+}
+
+// Detector holds one set of classifiers. It is not safe for concurrent
+// use: give each worker its own, and Close it.
+type Detector struct {
+	frontal gocv.CascadeClassifier
+	profile gocv.CascadeClassifier
+	opts    Options
+}
+
+// NewDetector loads the cascades.
+func NewDetector(opts Options) (*Detector, error) {
+	dir, err := FindCascadeDir(opts.CascadeDir)
+	if err != nil {
+		return nil, err
+	}
+	d := &Detector{frontal: gocv.NewCascadeClassifier(), profile: gocv.NewCascadeClassifier(), opts: opts}
+	for _, c := range []struct {
+		cc   *gocv.CascadeClassifier
+		file string
+	}{{&d.frontal, FrontalCascade}, {&d.profile, ProfileCascade}} {
+		path := filepath.Join(dir, c.file)
+		if !c.cc.Load(path) {
+			d.Close()
+			return nil, fmt.Errorf("vision: load cascade %q: not a cascade file", path)
+		}
+	}
+	return d, nil
+}
+
+// Close frees the classifiers.
+func (d *Detector) Close() error {
+	return errors.Join(d.frontal.Close(), d.profile.Close())
+}
+
+// Faces finds faces in img. The frontal cascade runs at the scale where a
+// MinFace face fills its 20 px window; the profile cascade, slower and
+// weaker, runs where a MinProfile face does. Both stop at MaxSide.
+func (d *Detector) Faces(img image.Image) ([]Region, error) {
+	var found []Region
+	for _, pass := range []struct {
+		cc       *gocv.CascadeClassifier
+		min      int
+		detector string
+		conf     float64
+		mirror   bool
+	}{
+		{&d.frontal, d.opts.MinFace, "haar-frontal", 0.9, false},
+		{&d.profile, d.opts.MinProfile, "haar-profile", 0.8, false},
+		{&d.profile, d.opts.MinProfile, "haar-profile", 0.8, true},
+	} {
+		rs, err := d.cascade(img, pass.cc, pass.min, pass.mirror)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			found = append(found, Region{Kind: "face", Box: r, Confidence: pass.conf, Detector: pass.detector})
+		}
+	}
+	return MergeOverlaps(found, 0.3), nil
+}
+
+// cascadeWindow is the side of the Haar face cascades' training window.
+const cascadeWindow = 20
+
+// cascade runs one classifier so that faces of minFace px and up in img
+// are found, and returns their boxes in img's coordinates.
+func (d *Detector) cascade(img image.Image, cc *gocv.CascadeClassifier, minFace int, mirror bool) ([]image.Rectangle, error) {
+	scale := 1.0
+	if minFace > cascadeWindow {
+		scale = float64(cascadeWindow) / float64(minFace)
+	}
+	gray, scale, err := grayMat(img, scale, d.opts.MaxSide)
+	if err != nil {
+		return nil, err
+	}
+	defer gray.Close()
+	// Equalising evens out dim rooms and backlit doorways.
+	gocv.EqualizeHist(gray, &gray)
+	if mirror {
+		gocv.Flip(gray, &gray, 1)
+	}
+	rects := cc.DetectMultiScaleWithParams(gray, d.opts.ScaleFactor, d.opts.MinNeighbors, 0,
+		image.Pt(cascadeWindow, cascadeWindow), image.Point{})
+	w := gray.Cols()
+	out := make([]image.Rectangle, 0, len(rects))
+	for _, r := range rects {
+		if mirror {
+			r = image.Rect(w-r.Max.X, r.Min.Y, w-r.Min.X, r.Max.Y)
+		}
+		out = append(out, unscale(r, scale, img.Bounds().Min))
+	}
+	return out, nil
+}
+
+// grayMat converts img to an 8-bit grey Mat scaled by scale (at most 1)
+// and no larger than maxSide, and returns the factor from img's
+// coordinates to the Mat's.
+func grayMat(img image.Image, scale float64, maxSide int) (gocv.Mat, float64, error) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	buf := make([]byte, w*h)
+	i := 0
+	if n, ok := img.(*image.NRGBA); ok {
+		// Fast path for what photo.Load returns: no interface call a pixel.
+		for y := 0; y < h; y++ {
+			row := n.Pix[(y+b.Min.Y-n.Rect.Min.Y)*n.Stride+(b.Min.X-n.Rect.Min.X)*4:]
+			for x := 0; x < w; x++ {
+				r, g, bl := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2])
+				buf[i] = uint8((19595*r + 38470*g + 7471*bl + 1<<15) >> 16)
+				i++
+			}
+		}
+	} else {
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				// ITU-R BT.601 luma, as cv::cvtColor computes it.
+				buf[i] = uint8((19595*r + 38470*g + 7471*bl + 1<<15) >> 24)
+				i++
+			}
+		}
+	}
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8U, buf)
+	if err != nil {
+		return gocv.Mat{}, 0, fmt.Errorf("vision: image to Mat: %w", err)
+	}
+	long := w
+	if h > long {
+		long = h
+	}
+	if maxSide > 0 && float64(long)*scale > float64(maxSide) {
+		scale = float64(maxSide) / float64(long)
+	}
+	if scale >= 1 {
+		return m, 1, nil
+	}
+	defer m.Close()
+	small := gocv.NewMat()
+	gocv.Resize(m, &small, image.Point{}, scale, scale, gocv.InterpolationArea)
+	return small, scale, nil
+}
+
+func unscale(r image.Rectangle, scale float64, origin image.Point) image.Rectangle {
+	if scale == 1 {
+		return r.Add(origin)
+	}
+	return image.Rect(int(float64(r.Min.X)/scale), int(float64(r.Min.Y)/scale),
+		int(float64(r.Max.X)/scale+0.999), int(float64(r.Max.Y)/scale+0.999)).Add(origin)
+}
+
+// MergeOverlaps joins regions of the same kind whose boxes overlap with
+// IoU above iou, or where one mostly contains the other, into their union,
+// keeping the highest confidence and the first detector's name.
+func MergeOverlaps(rs []Region, iou float64) []Region {
+	var out []Region
+	for _, r := range rs {
+		merged := false
+		for i := range out {
+			if out[i].Kind != r.Kind {
+				continue
+			}
+			if IoU(out[i].Box, r.Box) >= iou || containment(out[i].Box, r.Box) >= 0.7 {
+				out[i].Box = out[i].Box.Union(r.Box)
+				if r.Confidence > out[i].Confidence {
+					out[i].Confidence = r.Confidence
+				}
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, r)
+		}
+	}
+	if len(out) < len(rs) {
+		return MergeOverlaps(out, iou) // unions may now overlap others
+	}
+	return out
+}
+
+// IoU is the intersection over union of two boxes.
+func IoU(a, b image.Rectangle) float64 {
+	in := a.Intersect(b)
+	if in.Empty() {
+		return 0
+	}
+	ia := area(in)
+	return ia / (area(a) + area(b) - ia)
+}
+
+// containment is the share of the smaller box inside the other.
+func containment(a, b image.Rectangle) float64 {
+	in := a.Intersect(b)
+	if in.Empty() {
+		return 0
+	}
+	s := area(a)
+	if area(b) < s {
+		s = area(b)
+	}
+	return area(in) / s
+}
+
+func area(r image.Rectangle) float64 { return float64(r.Dx()) * float64(r.Dy()) }
