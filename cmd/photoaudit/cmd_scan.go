@@ -1,0 +1,175 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"photoaudit/blur"
+	"photoaudit/config"
+	"photoaudit/pipeline"
+	"photoaudit/report"
+	"photoaudit/risk"
+)
+
+// scanOptions are the scan command's flags.
+type scanOptions struct {
+	Out        string
+	ConfigFile string
+	Workers    int
+	Redact     string
+	FailOn     string
+	Formats    string
+	Quiet      bool
+}
+
+func (o *scanOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVarP(&o.Out, "out", "o", "", "output folder for safe/ and the reports (required; $PHOTOAUDIT_OUT)")
+	f.StringVarP(&o.ConfigFile, "config", "c", "", "YAML config file ($PHOTOAUDIT_CONFIG); flags override it")
+	f.IntVarP(&o.Workers, "workers", "j", 0, "photos audited at once (default: config, else one per CPU)")
+	f.StringVar(&o.Redact, "redact", "", "redaction: solid, pixelate or blur (default: config, else solid)")
+	f.StringVar(&o.FailOn, "fail-on", "block", "exit 1 when a photo's decision is at or above this: review, block or never")
+	f.StringVar(&o.Formats, "format", "json,html,csv", "reports to write, comma-separated: json, html, csv")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
+}
+
+// Finalize applies environment fallbacks and checks values.
+func (o *scanOptions) Finalize() error {
+	if o.Out == "" {
+		o.Out = os.Getenv("PHOTOAUDIT_OUT")
+	}
+	if o.ConfigFile == "" {
+		o.ConfigFile = os.Getenv("PHOTOAUDIT_CONFIG")
+	}
+	if o.Out == "" {
+		return fmt.Errorf("--out is required")
+	}
+	if o.FailOn != "never" {
+		if _, ok := risk.ParseDecision(o.FailOn); !ok || o.FailOn == "pass" {
+			return fmt.Errorf("--fail-on %q: want review, block or never", o.FailOn)
+		}
+	}
+	for _, f := range strings.Split(o.Formats, ",") {
+		switch f {
+		case "json", "html", "csv":
+		default:
+			return fmt.Errorf("--format %q: want json, html or csv", f)
+		}
+	}
+	return nil
+}
+
+// config loads the config file (or defaults) and lays the flags over it.
+func (o *scanOptions) config() (config.Config, error) {
+	c := config.Default()
+	if o.ConfigFile != "" {
+		var err error
+		if c, err = config.Load(o.ConfigFile); err != nil {
+			return c, err
+		}
+	}
+	if o.Workers > 0 {
+		c.Workers = o.Workers
+	}
+	if o.Redact != "" {
+		m, err := blur.ParseMethod(o.Redact)
+		if err != nil {
+			return c, err
+		}
+		c.Redact.Method = m
+	}
+	return c, c.Validate()
+}
+
+func newScanCommand() *cobra.Command {
+	var opts scanOptions
+	cmd := &cobra.Command{
+		Use:   "scan PATH... --out DIR",
+		Short: "Audit photos and write safe copies and reports",
+		Long: `Audit every photo in the given files and folders (JPEG, PNG, TIFF, WebP, GIF, BMP).
+For each photo: find faces and identifying text, score the risk, write a safe copy
+with every finding covered and all metadata removed to DIR/safe/<path>, and check
+the safe copy again. Reports go to DIR/report.json, report.html and report.csv.
+Inputs are never changed. Files in folders without a photo extension are listed as
+skipped; hidden files and folders are not read.
+
+` + exitHelp,
+		Example: `  photoaudit scan ~/Pictures/clinic --out /tmp/audit
+  photoaudit scan a.jpg b.png --out out --fail-on review --redact pixelate
+  photoaudit scan inbox/ --out out --config practice.yaml --workers 2 --format json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Finalize(); err != nil {
+				return err
+			}
+			return runScan(cmd, opts, args)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runScan(cmd *cobra.Command, opts scanOptions, args []string) error {
+	cfg, err := opts.config()
+	if err != nil {
+		return err
+	}
+	inputs, skipped := pipeline.Collect(args, opts.Out)
+	stderr := cmd.ErrOrStderr()
+	progress := newProgress(stderr, len(inputs), opts.Quiet)
+	popts := pipeline.Options{
+		Out: opts.Out, Workers: cfg.Workers, Formats: strings.Split(opts.Formats, ","),
+		Photo: cfg.Photo, Vision: cfg.Faces, OCR: cfg.OCR, Lists: cfg.Lists(),
+		Policy: cfg.Policy, Redact: cfg.Redact, ToolVersion: version, Config: cfg,
+	}
+	rep, err := pipeline.Run(cmd.Context(), inputs, skipped, popts, progress)
+	if err != nil {
+		return err
+	}
+	s := rep.Summary
+	if !opts.Quiet {
+		fmt.Fprintf(stderr, "photoaudit: %d photos: %d pass, %d review, %d block, %d errors; report in %s\n",
+			s.Images, s.Pass, s.Review, s.Block, s.Errors, opts.Out)
+	}
+	if opts.FailOn != "never" {
+		failOn, _ := risk.ParseDecision(opts.FailOn)
+		for _, im := range rep.Images {
+			if im.Error == "" && im.Decision.Severity() >= failOn.Severity() {
+				return errRisky
+			}
+		}
+	}
+	if s.Errors > 0 {
+		return errUnreadable
+	}
+	return nil
+}
+
+// newProgress draws a bar on a terminal and prints a plain line a photo
+// otherwise, so container logs stay readable.
+func newProgress(w io.Writer, total int, quiet bool) pipeline.Progress {
+	if quiet {
+		return nil
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription("auditing"), progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+		return func(done, total int, im report.Image) { bar.Add(1) }
+	}
+	start := time.Now()
+	return func(done, total int, im report.Image) {
+		status := string(im.Decision)
+		if im.Error != "" {
+			status = "error: " + im.Error
+		}
+		fmt.Fprintf(w, "[%d/%d %s] %s: %s\n", done, total, time.Since(start).Round(time.Second), im.Source, status)
+	}
+}

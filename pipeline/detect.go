@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+
+	"photoaudit/blur"
+	"photoaudit/photo"
+	"photoaudit/risk"
+)
+
+// detect runs every detector on img. stage is "" for the first look and
+// "verify" for the look at the safe copy; it is appended to the detector
+// names so the report tells them apart.
+func (w *worker) detect(img image.Image, stage string) ([]risk.Finding, error) {
+	suffix := ""
+	if stage != "" {
+		suffix = "/" + stage
+	}
+	faces, err := w.faces.Faces(img)
+	if err != nil {
+		return nil, err
+	}
+	var out []risk.Finding
+	for _, f := range faces {
+		out = append(out, risk.Finding{
+			Kind: risk.KindFace, Box: f.Box, Confidence: f.Confidence,
+			Identifiers: []risk.Identifier{risk.IDFullFace}, Detector: f.Detector + suffix,
+		})
+	}
+	lines, err := w.reader.Read(img)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range w.cls.Classify(lines) {
+		out = append(out, risk.Finding{
+			Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
+			Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: "tesseract" + suffix,
+		})
+	}
+	return out, nil
+}
+
+// stillRisky keeps what the verify pass must not find in a safe copy.
+func stillRisky(fs []risk.Finding) []risk.Finding {
+	var out []risk.Finding
+	for _, f := range fs {
+		if len(f.Identifiers) > 0 && !f.Box.Empty() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// regions are the boxes to cover: every finding with a box. Faces get an
+// ellipse, the rest a rectangle.
+func regions(fs []risk.Finding) []blur.Region {
+	var out []blur.Region
+	for _, f := range fs {
+		if f.Box.Empty() {
+			continue
+		}
+		shape := blur.Rect
+		if f.Kind == risk.KindFace {
+			shape = blur.Ellipse
+		}
+		out = append(out, blur.Region{Box: f.Box, Shape: shape})
+	}
+	return out
+}
+
+// metadataFindings lists what the file's metadata gives away. The safe
+// copy never carries it, so these are redacted by construction.
+func metadataFindings(m photo.Metadata) []risk.Finding {
+	var out []risk.Finding
+	add := func(detector, what string, ids ...risk.Identifier) {
+		if ids == nil {
+			ids = []risk.Identifier{}
+		}
+		out = append(out, risk.Finding{Kind: risk.KindMetadata, Confidence: 1, Identifiers: ids,
+			MaskedText: what, Detector: detector, Redacted: true})
+	}
+	if m.GPS != nil {
+		add("exif-gps", "GPS position", risk.IDGeo)
+	}
+	if m.CaptureTime != "" {
+		add("exif-datetime", "capture date "+risk.Mask(m.CaptureTime[:10]), risk.IDDate)
+	}
+	for _, f := range m.Personal {
+		add("exif-"+f, f, risk.IDOtherNumber)
+	}
+	if m.Thumbnail {
+		add("exif-thumbnail", "embedded thumbnail of the unredacted photo")
+	}
+	if m.XMP {
+		add("xmp", "XMP metadata")
+	}
+	if m.IPTC {
+		add("iptc", "IPTC metadata")
+	}
+	return out
+}
+
+func encode(img image.Image, name string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := photo.Encode(&buf, img, name); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	return buf.Bytes(), nil
+}

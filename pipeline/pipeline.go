@@ -1,0 +1,287 @@
+// Package pipeline owns one audit run: it hands inputs to a pool of
+// workers, each with its own OpenCV detector and Tesseract client, and for
+// each photo decodes once, detects, scores, redacts, verifies the encoded
+// safe copy by detecting again, and writes it; then it writes the reports.
+// A photo that fails gets an error entry and the run goes on. Inputs are
+// only ever read.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"photoaudit/blur"
+	"photoaudit/ocr"
+	"photoaudit/photo"
+	"photoaudit/report"
+	"photoaudit/risk"
+	"photoaudit/vision"
+)
+
+// Options configure a run.
+type Options struct {
+	// Out is the output folder: safe/ and the reports go there.
+	Out string
+	// Workers is how many photos are audited at once (default: CPUs).
+	Workers int
+	// Formats are the reports to write: json, html, csv (default all).
+	Formats []string
+	Photo   photo.Options
+	Vision  vision.Options
+	OCR     ocr.Options
+	Lists   ocr.Lists
+	Policy  risk.Policy
+	Redact  blur.Options
+	// ToolVersion and Config are echoed into the report.
+	ToolVersion string
+	Config      any
+}
+
+// ErrVerify marks a safe copy that still showed risk after redaction.
+var ErrVerify = errors.New("safe copy still shows identifiers after redaction")
+
+// Progress is told about each photo as it finishes.
+type Progress func(done, total int, im report.Image)
+
+// Run audits inputs and writes the reports. The returned report holds
+// every input, done or failed; an error means the run itself could not go
+// on (no detectors, output not writable) or was cancelled.
+func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Options, progress Progress) (*report.Report, error) {
+	rep := &report.Report{
+		Schema: report.Schema, ToolVersion: opts.ToolVersion,
+		Started: time.Now().Format(time.RFC3339), Config: opts.Config,
+		Images: []report.Image{}, Skipped: skipped,
+		Detectors: []string{"haar-frontal", "haar-profile", "tesseract"},
+	}
+	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+		return rep, fmt.Errorf("pipeline: output folder: %w", err)
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	if workers > len(inputs) {
+		workers = max(1, len(inputs))
+	}
+
+	jobs := make(chan Input)
+	results := make(chan report.Image)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(jobs)
+		for _, in := range inputs {
+			select {
+			case jobs <- in:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	for i := 0; i < workers; i++ {
+		g.Go(func() error {
+			w, err := newWorker(opts)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			for in := range jobs {
+				im := w.audit(in)
+				select {
+				case results <- im:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	go func() {
+		g.Wait()
+		close(results)
+	}()
+	for im := range results {
+		rep.Images = append(rep.Images, im)
+		if progress != nil {
+			progress(len(rep.Images), len(inputs), im)
+		}
+	}
+	runErr := g.Wait()
+	rep.Finished = time.Now().Format(time.RFC3339)
+	rep.Summarize()
+	if err := writeReports(rep, opts); err != nil {
+		return rep, err
+	}
+	return rep, runErr
+}
+
+func writeReports(rep *report.Report, opts Options) error {
+	formats := opts.Formats
+	if len(formats) == 0 {
+		formats = []string{"json", "html", "csv"}
+	}
+	for _, f := range formats {
+		var write func(*os.File) error
+		switch f {
+		case "json":
+			write = func(w *os.File) error { return rep.WriteJSON(w) }
+		case "html":
+			write = func(w *os.File) error { return rep.WriteHTML(w) }
+		case "csv":
+			write = func(w *os.File) error { return rep.WriteCSV(w) }
+		default:
+			return fmt.Errorf("pipeline: unknown report format %q", f)
+		}
+		if err := report.WriteFileAtomic(filepath.Join(opts.Out, "report."+f), write); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// worker owns one set of native detectors.
+type worker struct {
+	opts   Options
+	faces  *vision.Detector
+	reader *ocr.Reader
+	cls    *ocr.Classifier
+}
+
+func newWorker(opts Options) (*worker, error) {
+	d, err := vision.NewDetector(opts.Vision)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ocr.NewReader(opts.OCR)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return &worker{opts: opts, faces: d, reader: r, cls: ocr.NewClassifier(opts.Lists)}, nil
+}
+
+func (w *worker) Close() error {
+	return errors.Join(w.faces.Close(), w.reader.Close())
+}
+
+// audit never fails the run: whatever goes wrong with one photo ends in
+// its report entry.
+func (w *worker) audit(in Input) (im report.Image) {
+	start := time.Now()
+	im = report.Image{Source: in.Rel, Findings: []report.Finding{}}
+	defer func() {
+		if p := recover(); p != nil {
+			im.Error = fmt.Sprintf("internal error: %v", p)
+			im.SafeCopy = ""
+		}
+		im.Seconds = float64(time.Since(start).Milliseconds()) / 1000
+	}()
+	if in.Err != nil {
+		im.Error = in.Err.Error()
+		return im
+	}
+	res, err := w.Audit(in.Path, in.Rel)
+	if err != nil {
+		im.Error = err.Error()
+		if res == nil {
+			return im
+		}
+	}
+	res.Image.Source = in.Rel
+	res.Image.Error = im.Error
+	return res.Image
+}
+
+// Result is one photo's audit.
+type Result struct {
+	Image report.Image
+	// Safe is the safe copy as written (nil when none was written).
+	Safe *photo.Photo
+}
+
+// Audit runs the whole pipeline on one file and writes its safe copy.
+func (w *worker) Audit(path, rel string) (*Result, error) {
+	p, err := photo.Load(path, w.opts.Photo)
+	if err != nil {
+		return nil, err
+	}
+	b := p.Image.Bounds()
+	im := report.Image{Source: rel, Width: b.Dx(), Height: b.Dy()}
+
+	findings, err := w.detect(p.Image, "")
+	if err != nil {
+		return nil, err
+	}
+	findings = append(findings, metadataFindings(p.Meta)...)
+
+	// Redact, encode, decode what was encoded, detect again. What the
+	// second look finds is redacted too; if a third look still finds
+	// something, the photo is blocked and no safe copy is written.
+	safeName := photo.SafeName(rel)
+	img := p.Image
+	var encoded []byte
+	var safe *photo.Photo
+	verified := false
+	for round := 0; round < 3; round++ {
+		img = blur.Redact(img, regions(findings), w.opts.Redact)
+		for i := range findings {
+			findings[i].Redacted = true
+		}
+		encoded, err = encode(img, safeName)
+		if err != nil {
+			return nil, err
+		}
+		safe, err = photo.Decode(encoded, photo.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: re-read safe copy: %w", err)
+		}
+		left, err := w.detect(safe.Image, "verify")
+		if err != nil {
+			return nil, err
+		}
+		left = stillRisky(left)
+		if len(left) == 0 {
+			verified = true
+			break
+		}
+		findings = append(findings, left...)
+		img = safe.Image
+	}
+	v := w.opts.Policy.Judge(findings)
+	im.Score, im.Level, im.Decision, im.Verified = v.Score, v.Level, v.Decision, verified
+	for _, f := range findings {
+		im.Findings = append(im.Findings, report.FromRisk(f))
+	}
+	if im.Findings == nil {
+		im.Findings = []report.Finding{}
+	}
+	if !verified {
+		im.Decision = risk.Block
+		for i := range im.Findings {
+			if strings.HasSuffix(im.Findings[i].Detector, "/verify") {
+				im.Findings[i].Redacted = false
+			}
+		}
+		return &Result{Image: im}, fmt.Errorf("pipeline: %s: %w", rel, ErrVerify)
+	}
+	dest := filepath.Join(w.opts.Out, "safe", filepath.FromSlash(safeName))
+	if err := report.WriteFileAtomic(dest, func(f *os.File) error {
+		_, err := f.Write(encoded)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	im.SafeCopy = filepath.ToSlash(filepath.Join("safe", filepath.FromSlash(safeName)))
+	if prev, err := report.Preview(safe.Image, im.Findings); err == nil {
+		im.Preview = prev
+	}
+	return &Result{Image: im, Safe: safe}, nil
+}

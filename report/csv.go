@@ -1,0 +1,44 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"photoaudit/risk"
+)
+
+// WriteCSV writes one row per photo.
+func (r *Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	rows := [][]string{{"source", "safe_copy", "width", "height", "score", "level", "decision", "verified", "findings", "kinds", "identifiers", "error"}}
+	for _, im := range r.Images {
+		kinds := map[string]bool{}
+		var rf []risk.Finding
+		for _, f := range im.Findings {
+			kinds[string(f.Kind)] = true
+			rf = append(rf, risk.Finding{Identifiers: f.Identifiers})
+		}
+		var ks []string
+		for k := range kinds {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		var ids []string
+		for _, id := range risk.Identifiers(rf) {
+			ids = append(ids, string(id))
+		}
+		rows = append(rows, []string{
+			im.Source, im.SafeCopy, strconv.Itoa(im.Width), strconv.Itoa(im.Height),
+			strconv.Itoa(im.Score), string(im.Level), string(im.Decision), strconv.FormatBool(im.Verified),
+			strconv.Itoa(len(im.Findings)), strings.Join(ks, ";"), strings.Join(ids, ";"), im.Error,
+		})
+	}
+	if err := cw.WriteAll(rows); err != nil {
+		return fmt.Errorf("report: csv: %w", err)
+	}
+	return nil
+}
