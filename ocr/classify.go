@@ -77,8 +77,12 @@ func (c *Classifier) Text(text string) (Match, bool) {
 
 // MinNameConf is the word confidence a lone name needs: Tesseract reads
 // wallpaper and wood grain as short words, and some of those are
-// surnames.
-const MinNameConf = 0.75
+// surnames. MinPairConf is what each word of a first-and-last-name pair
+// needs.
+const (
+	MinNameConf = 0.75
+	MinPairConf = 0.5
+)
 
 // Line classifies one line of text.
 func (c *Classifier) Line(l Line) (Match, bool) {
@@ -205,7 +209,7 @@ type labelled struct {
 	conf float64
 }
 
-var labelValueRe = regexp.MustCompile(`(?i)\b(mrn|mr#|mr\s*no|med\s*rec|medical\s+record|chart|patient\s*id|pt\s*id|id|acct|account|member|policy|group|subscriber|ins|claim|lic|license|dl|serial|vin|case|encounter)\s*(#|no\.?|num|number)?\s*[:#.]?\s*([A-Z0-9][A-Z0-9-]{3,})`)
+var labelValueRe = regexp.MustCompile(`(?i)\b(mrn|mr#|mr\s*no|med\s*rec|medical\s+record|chart|patient\s*id|pt\s*id|id|acct|account|member|policy|group|subscriber|ins|claim|lic|license|dl|serial|vin|case|encounter)\s*(id|#|no\.?|num|number)?\s*[:#.]?\s*([A-Z0-9][A-Z0-9-]{3,})`)
 
 var labelIDs = map[string]risk.Identifier{
 	"mrn": risk.IDRecord, "mr#": risk.IDRecord, "chart": risk.IDRecord, "patient": risk.IDRecord,
@@ -338,7 +342,7 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 		if i+1 < len(ws) {
 			next = ws[i+1]
 		}
-		nextCap := capitalised(next.raw)
+		nextCap := capitalised(next.raw) && w.conf >= MinPairConf && next.conf >= MinPairConf
 		switch {
 		case nextCap && n.isFirst(w.lower) && n.isSurname(next.lower):
 			upd(0.9)

@@ -91,6 +91,12 @@ func NewReader(opts Options) (*Reader, error) {
 		c.Close()
 		return nil, fmt.Errorf("ocr: page segmentation mode: %w", err)
 	}
+	// Tesseract's own diagnostics ("Image too small to scale!!") would
+	// interleave with the progress output; they say nothing a user can act on.
+	if err := c.SetVariable("debug_file", "/dev/null"); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: set debug_file: %w", err)
+	}
 	// Photos carry no usable DPI; saying 300 stops Tesseract guessing.
 	if err := c.SetVariable("user_defined_dpi", "300"); err != nil {
 		c.Close()

@@ -189,14 +189,13 @@ func (w *worker) audit(in Input) (im report.Image) {
 		return im
 	}
 	res, err := w.Audit(in.Path, in.Rel)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrVerify) {
 		im.Error = err.Error()
-		if res == nil {
-			return im
-		}
+		return im
 	}
+	// A safe copy that still showed risk is no error: the photo is blocked,
+	// verified is false and no safe copy is written.
 	res.Image.Source = in.Rel
-	res.Image.Error = im.Error
 	return res.Image
 }
 

@@ -122,7 +122,7 @@ type Policy struct {
 	MetadataWeight float64 `yaml:"metadata_weight" json:"metadata_weight"`
 	// ReviewAt is the lowest score that needs a person's review (default 15).
 	ReviewAt int `yaml:"review_at" json:"review_at"`
-	// BlockAt is the lowest score that blocks the photo (default 60).
+	// BlockAt is the lowest score that blocks the photo (default 50).
 	BlockAt int `yaml:"block_at" json:"block_at"`
 }
 
@@ -154,7 +154,7 @@ func DefaultPolicy() Policy {
 		DefaultWeight:  50,
 		MetadataWeight: 5,
 		ReviewAt:       15,
-		BlockAt:        60,
+		BlockAt:        50,
 	}
 }
 

@@ -19,34 +19,40 @@ import (
 	"photoaudit/risk"
 )
 
-// scanOptions are the scan command's flags.
-type scanOptions struct {
-	Out        string
+// auditFlags are the flags every command that runs the pipeline takes.
+type auditFlags struct {
 	ConfigFile string
 	Workers    int
 	Redact     string
-	FailOn     string
-	Formats    string
 	Quiet      bool
 }
 
-func (o *scanOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVarP(&o.Out, "out", "o", "", "output folder for safe/ and the reports (required; $PHOTOAUDIT_OUT)")
+func (o *auditFlags) AddFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.ConfigFile, "config", "c", "", "YAML config file ($PHOTOAUDIT_CONFIG); flags override it")
 	f.IntVarP(&o.Workers, "workers", "j", 0, "photos audited at once (default: config, else one per CPU)")
 	f.StringVar(&o.Redact, "redact", "", "redaction: solid, pixelate or blur (default: config, else solid)")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
+}
+
+// scanOptions are the scan command's flags.
+type scanOptions struct {
+	auditFlags
+	Out     string
+	FailOn  string
+	Formats string
+}
+
+func (o *scanOptions) AddFlags(f *pflag.FlagSet) {
+	o.auditFlags.AddFlags(f)
+	f.StringVarP(&o.Out, "out", "o", "", "output folder for safe/ and the reports (required; $PHOTOAUDIT_OUT)")
 	f.StringVar(&o.FailOn, "fail-on", "block", "exit 1 when a photo's decision is at or above this: review, block or never")
 	f.StringVar(&o.Formats, "format", "json,html,csv", "reports to write, comma-separated: json, html, csv")
-	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
 }
 
 // Finalize applies environment fallbacks and checks values.
 func (o *scanOptions) Finalize() error {
 	if o.Out == "" {
 		o.Out = os.Getenv("PHOTOAUDIT_OUT")
-	}
-	if o.ConfigFile == "" {
-		o.ConfigFile = os.Getenv("PHOTOAUDIT_CONFIG")
 	}
 	if o.Out == "" {
 		return fmt.Errorf("--out is required")
@@ -67,7 +73,10 @@ func (o *scanOptions) Finalize() error {
 }
 
 // config loads the config file (or defaults) and lays the flags over it.
-func (o *scanOptions) config() (config.Config, error) {
+func (o *auditFlags) config() (config.Config, error) {
+	if o.ConfigFile == "" {
+		o.ConfigFile = os.Getenv("PHOTOAUDIT_CONFIG")
+	}
 	c := config.Default()
 	if o.ConfigFile != "" {
 		var err error
@@ -117,18 +126,14 @@ skipped; hidden files and folders are not read.
 }
 
 func runScan(cmd *cobra.Command, opts scanOptions, args []string) error {
-	cfg, err := opts.config()
+	popts, err := opts.pipelineOptions(opts.Out)
 	if err != nil {
 		return err
 	}
+	popts.Formats = strings.Split(opts.Formats, ",")
 	inputs, skipped := pipeline.Collect(args, opts.Out)
 	stderr := cmd.ErrOrStderr()
 	progress := newProgress(stderr, len(inputs), opts.Quiet)
-	popts := pipeline.Options{
-		Out: opts.Out, Workers: cfg.Workers, Formats: strings.Split(opts.Formats, ","),
-		Photo: cfg.Photo, Vision: cfg.Faces, OCR: cfg.OCR, Lists: cfg.Lists(),
-		Policy: cfg.Policy, Redact: cfg.Redact, ToolVersion: version, Config: cfg,
-	}
 	rep, err := pipeline.Run(cmd.Context(), inputs, skipped, popts, progress)
 	if err != nil {
 		return err
@@ -150,6 +155,19 @@ func runScan(cmd *cobra.Command, opts scanOptions, args []string) error {
 		return errUnreadable
 	}
 	return nil
+}
+
+// pipelineOptions is the configuration as the pipeline takes it.
+func (o *auditFlags) pipelineOptions(out string) (pipeline.Options, error) {
+	cfg, err := o.config()
+	if err != nil {
+		return pipeline.Options{}, err
+	}
+	return pipeline.Options{
+		Out: out, Workers: cfg.Workers,
+		Photo: cfg.Photo, Vision: cfg.Faces, OCR: cfg.OCR, Lists: cfg.Lists(),
+		Policy: cfg.Policy, Redact: cfg.Redact, ToolVersion: version, Config: cfg,
+	}, nil
 }
 
 // newProgress draws a bar on a terminal and prints a plain line a photo

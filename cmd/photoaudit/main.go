@@ -50,7 +50,7 @@ without metadata, and a report a compliance officer can act on.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCommand(), newVersionCommand())
+	root.AddCommand(newScanCommand(), newEvalCommand(), newVersionCommand())
 	return root
 }
 

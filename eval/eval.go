@@ -1,0 +1,343 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode"
+
+	"photoaudit/ocr"
+	"photoaudit/photo"
+	"photoaudit/pipeline"
+	"photoaudit/report"
+	"photoaudit/risk"
+	"photoaudit/vision"
+)
+
+// Result holds a run's figures.
+type Result struct {
+	Images int `json:"images"`
+	// Recall per kind: found / labelled. Faces are split into "face<40"
+	// (20-40 px wide) and "face>=40"; faces under 20 px are not counted.
+	Recall map[string]KindRecall `json:"recall"`
+	// FalseAlarms counts expect:pass photos that did not pass.
+	FalseAlarms int `json:"false_alarms"`
+	PassPhotos  int `json:"pass_photos"`
+	// DecisionCorrect counts photos whose decision matches expect (flag:
+	// review or block; pass: pass).
+	DecisionCorrect int     `json:"decision_correct"`
+	Errors          int     `json:"errors"`
+	Leaks           Leaks   `json:"leaks"`
+	SecondsPerPhoto float64 `json:"seconds_per_photo"`
+	SecondsPerMP    float64 `json:"seconds_per_megapixel"`
+	// Misses lists what was not found, for people tuning detectors.
+	Misses []string `json:"misses,omitempty"`
+}
+
+// KindRecall is one kind's count.
+type KindRecall struct {
+	Found    int     `json:"found"`
+	Labelled int     `json:"labelled"`
+	Recall   float64 `json:"recall"`
+}
+
+// Leaks are identifiers still present in written safe copies.
+type Leaks struct {
+	Faces int `json:"faces"`
+	PHI   int `json:"phi"`
+	GPS   int `json:"gps"`
+	// PHIChecked is how many phi strings had a safe copy to check.
+	PHIChecked int      `json:"phi_checked"`
+	Details    []string `json:"details,omitempty"`
+}
+
+// Total is all leaks.
+func (l Leaks) Total() int { return l.Faces + l.PHI + l.GPS }
+
+// Options configure an eval run.
+type Options struct {
+	Labels string
+	Images string
+	// Pipeline runs the scan; its Out is where safe copies are written.
+	Pipeline pipeline.Options
+}
+
+// Run scans the labelled photos and measures the result.
+func Run(ctx context.Context, opts Options, progress pipeline.Progress) (*Result, *report.Report, error) {
+	labels, err := ReadLabels(opts.Labels)
+	if err != nil {
+		return nil, nil, err
+	}
+	var inputs []pipeline.Input
+	for _, im := range labels.Images {
+		inputs = append(inputs, pipeline.Input{Path: filepath.Join(opts.Images, im.File), Rel: im.File})
+	}
+	rep, err := pipeline.Run(ctx, inputs, nil, opts.Pipeline, progress)
+	if err != nil {
+		return nil, rep, err
+	}
+	res, err := Score(labels, rep, opts.Pipeline)
+	return res, rep, err
+}
+
+// ScoreScanned measures an earlier scan's output folder, opts.Out.
+func ScoreScanned(labelsPath string, opts pipeline.Options) (*Result, error) {
+	labels, err := ReadLabels(labelsPath)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(opts.Out, "report.json"))
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	if err != nil {
+		return nil, err
+	}
+	return Score(labels, rep, opts)
+}
+
+// Score measures a report against labels, re-reading safe copies from
+// opts.Out.
+func Score(labels *Labels, rep *report.Report, opts pipeline.Options) (*Result, error) {
+	byFile := map[string]report.Image{}
+	for _, im := range rep.Images {
+		byFile[im.Source] = im
+	}
+	res := &Result{Images: len(labels.Images), Recall: map[string]KindRecall{}}
+	det, err := vision.NewDetector(opts.Vision)
+	if err != nil {
+		return nil, err
+	}
+	defer det.Close()
+	rd, err := ocr.NewReader(opts.OCR)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+
+	var secs, mp float64
+	for _, li := range labels.Images {
+		im, ok := byFile[li.File]
+		if !ok || im.Error != "" {
+			res.Errors++
+			res.Misses = append(res.Misses, fmt.Sprintf("%s: error %q", li.File, im.Error))
+		}
+		secs += im.Seconds
+		mp += float64(li.Width*li.Height) / 1e6
+		if li.Expect == "pass" {
+			res.PassPhotos++
+			if im.Decision != risk.Pass {
+				res.FalseAlarms++
+				res.Misses = append(res.Misses, fmt.Sprintf("%s: false alarm (%s, %s)", li.File, im.Decision, kindsOf(im)))
+			}
+		}
+		if (li.Expect == "pass") == (im.Decision == risk.Pass) && im.Error == "" {
+			res.DecisionCorrect++
+		}
+		var boxes []image.Rectangle
+		for _, f := range im.Findings {
+			if r := f.Rect(); !r.Empty() {
+				boxes = append(boxes, r)
+			}
+		}
+		for _, r := range li.Regions {
+			kind := countedKind(r)
+			if kind == "" {
+				continue
+			}
+			kr := res.Recall[kind]
+			kr.Labelled++
+			if Covered(r.Rect(), boxes) {
+				kr.Found++
+			} else {
+				res.Misses = append(res.Misses, fmt.Sprintf("%s: missed %s %v", li.File, kind, r.Box))
+			}
+			res.Recall[kind] = kr
+		}
+		if im.SafeCopy != "" {
+			checkLeaks(&res.Leaks, li, filepath.Join(opts.Out, filepath.FromSlash(im.SafeCopy)), det, rd)
+		}
+	}
+	for k, kr := range res.Recall {
+		if kr.Labelled > 0 {
+			kr.Recall = float64(kr.Found) / float64(kr.Labelled)
+		}
+		res.Recall[k] = kr
+	}
+	if n := float64(len(labels.Images)); n > 0 {
+		res.SecondsPerPhoto = secs / n
+	}
+	if mp > 0 {
+		res.SecondsPerMP = secs / mp
+	}
+	return res, nil
+}
+
+func kindsOf(im report.Image) string {
+	var ks []string
+	for _, f := range im.Findings {
+		if f.Kind != risk.KindMetadata {
+			ks = append(ks, string(f.Kind)+"/"+f.Detector)
+		}
+	}
+	return strings.Join(ks, ",")
+}
+
+// countedKind is the recall bucket of a region, or "" when it does not
+// count: posters must not be flagged, and faces under 20 px are beyond
+// what the labels promise.
+func countedKind(r Region) string {
+	switch {
+	case r.Kind == "poster":
+		return ""
+	case r.Kind == "face" && r.Box[2] < 20:
+		return ""
+	case r.Kind == "face" && r.Box[2] < 40:
+		return "face<40"
+	case r.Kind == "face":
+		return "face>=40"
+	}
+	return r.Kind
+}
+
+// Covered applies the eval rule: the findings together cover at least half
+// of the region, or one of them overlaps it with IoU >= 0.3.
+func Covered(region image.Rectangle, findings []image.Rectangle) bool {
+	if region.Empty() {
+		return false
+	}
+	for _, f := range findings {
+		if vision.IoU(region, f) >= 0.3 {
+			return true
+		}
+	}
+	w, h := region.Dx(), region.Dy()
+	mask := make([]bool, w*h)
+	covered := 0
+	for _, f := range findings {
+		in := f.Intersect(region)
+		for y := in.Min.Y; y < in.Max.Y; y++ {
+			row := (y - region.Min.Y) * w
+			for x := in.Min.X; x < in.Max.X; x++ {
+				if i := row + x - region.Min.X; !mask[i] {
+					mask[i] = true
+					covered++
+				}
+			}
+		}
+	}
+	return 2*covered >= w*h
+}
+
+// checkLeaks reads the safe copy from disk and looks for what the labels
+// say was there: a face still detected on a labelled face, a phi string
+// still readable inside its region, a GPS tag.
+func checkLeaks(l *Leaks, li LabelImage, path string, det *vision.Detector, rd *ocr.Reader) {
+	p, err := photo.Load(path, photo.DefaultOptions())
+	if err != nil {
+		l.Details = append(l.Details, fmt.Sprintf("%s: safe copy unreadable: %v", li.File, err))
+		return
+	}
+	if p.Meta.GPS != nil {
+		l.GPS++
+		l.Details = append(l.Details, li.File+": GPS in safe copy")
+	}
+	var faces []vision.Region
+	facesDone := false
+	for _, r := range li.Regions {
+		box := r.Rect()
+		if r.Kind == "face" && r.Box[2] >= 20 {
+			if !facesDone {
+				faces, _ = det.Faces(p.Image)
+				facesDone = true
+			}
+			for _, f := range faces {
+				if vision.IoU(f.Box, box) >= 0.3 || f.Box.Intersect(box).Dx()*f.Box.Intersect(box).Dy()*2 >= f.Box.Dx()*f.Box.Dy() {
+					l.Faces++
+					l.Details = append(l.Details, fmt.Sprintf("%s: face %v still detected", li.File, r.Box))
+					break
+				}
+			}
+		}
+		if len(r.PHI) == 0 {
+			continue
+		}
+		crop := p.Image.SubImage(box.Inset(-box.Dx() / 20).Intersect(p.Image.Bounds()))
+		lines, err := rd.Read(crop)
+		if err != nil {
+			continue
+		}
+		var text []string
+		for _, ln := range lines {
+			text = append(text, ln.Text())
+		}
+		read := normalize(strings.Join(text, " "))
+		for _, s := range r.PHI {
+			l.PHIChecked++
+			if ContainsFuzzy(read, normalize(s)) {
+				l.PHI++
+				l.Details = append(l.Details, fmt.Sprintf("%s: %s %q readable", li.File, r.Kind, risk.Mask(s)))
+			}
+		}
+	}
+}
+
+func normalize(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// ContainsFuzzy reports whether needle occurs in hay with at most one
+// edit per six characters (OCR-tolerant), by Sellers' approximate
+// substring matching.
+func ContainsFuzzy(hay, needle string) bool {
+	if needle == "" {
+		return false
+	}
+	n := []rune(needle)
+	k := len(n) / 6
+	prev := make([]int, len(n)+1)
+	cur := make([]int, len(n)+1)
+	for i := range prev {
+		prev[i] = i
+	}
+	if prev[len(n)] <= k {
+		return true
+	}
+	for _, c := range hay {
+		cur[0] = 0
+		for i := 1; i <= len(n); i++ {
+			cost := 1
+			if n[i-1] == c {
+				cost = 0
+			}
+			cur[i] = min(prev[i]+1, cur[i-1]+1, prev[i-1]+cost)
+		}
+		if cur[len(n)] <= k {
+			return true
+		}
+		prev, cur = cur, prev
+	}
+	return false
+}
+
+// Kinds returns the recall keys in a stable order.
+func (r *Result) Kinds() []string {
+	var ks []string
+	for k := range r.Recall {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,136 @@
+package ocr
+
+import (
+	"reflect"
+	"testing"
+
+	"photoaudit/risk"
+)
+
+func TestClassifyText(t *testing.T) {
+	c := NewClassifier(Lists{
+		Allow: []string{"Sunrise Family Clinic", "Dr. Amelia Hart"},
+		Deny:  []string{"Quentin Zyxwv"},
+	})
+	const (
+		name    = risk.IDName
+		date    = risk.IDDate
+		phone   = risk.IDPhone
+		fax     = risk.IDFax
+		email   = risk.IDEmail
+		ssn     = risk.IDSSN
+		record  = risk.IDRecord
+		account = risk.IDAccount
+		plan    = risk.IDHealthPlan
+		address = risk.IDAddress
+		url     = risk.IDURL
+		ip      = risk.IDIP
+		other   = risk.IDOtherNumber
+	)
+	tests := []struct {
+		text string
+		want []risk.Identifier // nil: nothing identifying
+	}{
+		// Names.
+		{"Robert Taylor", []risk.Identifier{name}},
+		{"Taylor, Robert", []risk.Identifier{name}},
+		{"Patient: Xochitl Quenby", []risk.Identifier{name}},
+		{"Rodriguez", []risk.Identifier{name}},
+		{"Dr. Amelia Hart", nil},
+		{"Sunrise Family Clinic", nil},
+		{"Quentin Zyxwv", []risk.Identifier{name}},
+		{"Quentn Zyxwv", []risk.Identifier{name}}, // deny list tolerates OCR errors
+		// Dates, with and without labels and OCR confusions.
+		{"DOB: 03/14/1961", []risk.Identifier{date}},
+		{"O6/l9/1974", []risk.Identifier{date}},
+		{"1961-03-14", []risk.Identifier{date}},
+		{"March 14, 1961", []risk.Identifier{date}},
+		{"14 Mar 1961", []risk.Identifier{date}},
+		// Numbers.
+		{"(555) 201-4477", []risk.Identifier{phone}},
+		{"555.201.4477", []risk.Identifier{phone}},
+		{"Fax: 555-201-4478", []risk.Identifier{fax}},
+		{"SSN 123-45-6789", []risk.Identifier{ssn}},
+		{"MRN: 84341540", []risk.Identifier{record}},
+		{"MRN A-99812", []risk.Identifier{record}},
+		{"Acct # 7781-22", []risk.Identifier{account}},
+		{"Member ID W12345678", []risk.Identifier{plan}},
+		{"84341540", []risk.Identifier{other}},
+		// Contacts and places.
+		{"jane.doe@example.org", []risk.Identifier{email}},
+		{"www.example-portal.com", []risk.Identifier{url}},
+		{"https://portal.example.org/p/123", []risk.Identifier{url}},
+		{"10.0.12.7", []risk.Identifier{ip}},
+		{"1200 Oak Street", []risk.Identifier{address}},
+		{"Tucson, AZ 85701", []risk.Identifier{address}},
+		// Harmless text.
+		{"WASH YOUR HANDS", nil},
+		{"Please wear a mask", nil},
+		{"Thank you for keeping our clinic safe", nil},
+		{"Room 4", nil},
+		{"Open 9:00 - 17:00", nil},
+		{"ID badge required", nil},
+		{"Exit", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			m, ok := c.Text(tt.text)
+			if tt.want == nil {
+				if ok {
+					t.Fatalf("Text(%q) = %v, want nothing identifying", tt.text, m.Identifiers)
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("Text(%q) found nothing, want %v", tt.text, tt.want)
+			}
+			if !reflect.DeepEqual(m.Identifiers, tt.want) {
+				t.Errorf("Text(%q) = %v, want %v", tt.text, m.Identifiers, tt.want)
+			}
+			if m.Confidence <= 0 || m.Confidence > 1 {
+				t.Errorf("confidence %v out of range", m.Confidence)
+			}
+		})
+	}
+}
+
+func TestScheduleLine(t *testing.T) {
+	c := NewClassifier(Lists{})
+	m, ok := c.Text("9:30 William Jackson 08/04/1983 Lab review")
+	if !ok {
+		t.Fatal("schedule line not flagged")
+	}
+	want := []risk.Identifier{risk.IDDate, risk.IDName}
+	if !reflect.DeepEqual(m.Identifiers, want) {
+		t.Errorf("identifiers = %v, want %v", m.Identifiers, want)
+	}
+}
+
+// A lone surname read from wallpaper with low confidence is not a name.
+func TestLowConfidenceLoneName(t *testing.T) {
+	c := NewClassifier(Lists{})
+	l := Line{Words: []Word{{Text: "Sam", Conf: 0.4}, {Text: "Mee", Conf: 0.5}}}
+	if m, ok := c.Line(l); ok {
+		t.Errorf("low-confidence lone names flagged: %v", m.Identifiers)
+	}
+	l.Words[1].Conf = 0.95
+	l.Words[1].Text = "Rodriguez"
+	if _, ok := c.Line(l); !ok {
+		t.Error("a confident lone surname was not flagged")
+	}
+}
+
+func TestSimilar(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"smith", "smith", true}, {"smlth", "smith", true}, {"gonza1ez", "gonzalez", true},
+		{"smiths", "smith", true}, {"jones", "james", false}, {"ab", "ac", false}, {"", "a", false},
+	}
+	for _, tt := range tests {
+		if got := Similar(tt.a, tt.b); got != tt.want {
+			t.Errorf("Similar(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

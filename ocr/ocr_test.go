@@ -1,0 +1,100 @@
+package ocr
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+	"strings"
+	"testing"
+
+	"photoaudit/internal/fixture"
+	"photoaudit/risk"
+)
+
+func newTestReader(t testing.TB) *Reader {
+	t.Helper()
+	r, err := NewReader(DefaultOptions())
+	if err != nil {
+		t.Fatalf("NewReader: %v (is tesseract-ocr-eng installed? run scripts/setup.sh test)", err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return r
+}
+
+// TestReadRenderedText reads lines drawn with the Go font, as a screen in
+// a photo shows them, and checks words, their boxes and the classifier.
+func TestReadRenderedText(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1200, 500))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	nameBox := fixture.Text(img, 100, 100, 24, color.Black, "Patient: Robert Taylor")
+	fixture.Text(img, 100, 160, 24, color.Black, "DOB: 06/19/1974")
+	fixture.Text(img, 100, 300, 24, color.Black, "Wash your hands")
+
+	lines, err := newTestReader(t).Read(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	var found *Line
+	for i, l := range lines {
+		texts = append(texts, l.Text())
+		if strings.Contains(l.Text(), "Taylor") {
+			found = &lines[i]
+		}
+	}
+	if found == nil {
+		t.Fatalf("no line with the name; read %q", texts)
+	}
+	if in := found.Box.Intersect(nameBox); in.Dx()*in.Dy() < nameBox.Dx()*nameBox.Dy()/2 {
+		t.Errorf("line box %v does not cover the drawn text %v", found.Box, nameBox)
+	}
+	matches := NewClassifier(Lists{}).Classify(lines)
+	ids := map[risk.Identifier]bool{}
+	for _, m := range matches {
+		for _, id := range m.Identifiers {
+			ids[id] = true
+		}
+		if strings.Contains(strings.ToLower(m.Text), "wash") {
+			t.Errorf("harmless line flagged: %q %v", m.Text, m.Identifiers)
+		}
+	}
+	if !ids[risk.IDName] || !ids[risk.IDDate] {
+		t.Errorf("identifiers %v, want name and date; read %q", ids, texts)
+	}
+}
+
+// Small photos are enlarged before reading; boxes must come back in the
+// photo's own coordinates.
+func TestReadSmallImageBoxes(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 600, 200))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	drawn := fixture.Text(img, 40, 60, 22, color.Black, "MRN: 84341540")
+	lines, err := newTestReader(t).Read(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) == 0 {
+		t.Fatal("read nothing")
+	}
+	got := lines[0].Box
+	if got.Min.X < drawn.Min.X-10 || got.Max.X > drawn.Max.X+10 || got.Min.Y < drawn.Min.Y-10 || got.Max.Y > drawn.Max.Y+10 {
+		t.Errorf("box %v, drawn at %v", got, drawn)
+	}
+}
+
+func BenchmarkRead12MP(b *testing.B) {
+	img := image.NewNRGBA(image.Rect(0, 0, 4032, 3024))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.NRGBA{200, 196, 186, 255}), image.Point{}, draw.Src)
+	fixture.Screen(img, 1200, 900)
+	r := newTestReader(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Read(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

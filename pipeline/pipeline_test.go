@@ -1,0 +1,349 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"photoaudit/blur"
+	"photoaudit/internal/fixture"
+	"photoaudit/ocr"
+	"photoaudit/photo"
+	"photoaudit/report"
+	"photoaudit/risk"
+	"photoaudit/vision"
+)
+
+func testOptions(out string) Options {
+	return Options{
+		Out: out, Workers: 2, Photo: photo.DefaultOptions(), Vision: vision.DefaultOptions(),
+		OCR: ocr.DefaultOptions(), Policy: risk.DefaultPolicy(), Redact: blur.DefaultOptions(),
+		ToolVersion: "test",
+	}
+}
+
+// scan is one shared run over the generated scenes plus bad inputs; the
+// tests below each check one part of its outcome.
+var scan struct {
+	once   sync.Once
+	in     string
+	out    string
+	scenes map[string]fixture.Scene
+	rep    *report.Report
+	err    error
+	hashes map[string][32]byte
+}
+
+func scanned(t *testing.T) (*report.Report, map[string]report.Image) {
+	t.Helper()
+	scan.once.Do(func() {
+		face, err := fixture.LoadFace(fixture.FacePath())
+		if err != nil {
+			scan.err = err
+			return
+		}
+		base, err := os.MkdirTemp("", "photoaudit-pipeline-")
+		if err != nil {
+			scan.err = err
+			return
+		}
+		scan.in, scan.out = filepath.Join(base, "in"), filepath.Join(base, "out")
+		scenes := fixture.Scenes(face)
+		if scan.err = fixture.Write(scan.in, scenes); scan.err != nil {
+			return
+		}
+		scan.scenes = map[string]fixture.Scene{}
+		for _, s := range scenes {
+			scan.scenes[s.Name] = s
+		}
+		good, _ := os.ReadFile(filepath.Join(scan.in, "poster.jpg"))
+		bad := map[string][]byte{
+			"bad/empty.jpg":     nil,
+			"bad/notes.jpg":     []byte("not a photo at all"),
+			"bad/truncated.jpg": good[:len(good)/3],
+			"bad/readme.txt":    []byte("skipped, not a photo by name"),
+		}
+		for name, data := range bad {
+			p := filepath.Join(scan.in, name)
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, data, 0o644)
+		}
+		os.Symlink("loop.jpg", filepath.Join(scan.in, "bad", "loop.jpg"))
+		os.Symlink("..", filepath.Join(scan.in, "bad", "up"))
+		scan.hashes = hashTree(scan.in)
+		inputs, skipped := Collect([]string{scan.in}, scan.out)
+		scan.rep, scan.err = Run(context.Background(), inputs, skipped, testOptions(scan.out), nil)
+	})
+	if scan.err != nil {
+		t.Fatalf("scan: %v", scan.err)
+	}
+	by := map[string]report.Image{}
+	for _, im := range scan.rep.Images {
+		by[im.Source] = im
+	}
+	return scan.rep, by
+}
+
+func hashTree(dir string) map[string][32]byte {
+	out := map[string][32]byte{}
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			data, _ := os.ReadFile(p)
+			out[p] = sha256.Sum256(data)
+		}
+		return nil
+	})
+	return out
+}
+
+func kinds(im report.Image) map[risk.Kind][]report.Finding {
+	out := map[risk.Kind][]report.Finding{}
+	for _, f := range im.Findings {
+		out[f.Kind] = append(out[f.Kind], f)
+	}
+	return out
+}
+
+func ids(im report.Image) map[risk.Identifier]bool {
+	out := map[risk.Identifier]bool{}
+	for _, f := range im.Findings {
+		for _, id := range f.Identifiers {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+func TestDecisions(t *testing.T) {
+	_, by := scanned(t)
+	tests := []struct {
+		name     string
+		decision risk.Decision
+		kind     risk.Kind
+		ids      []risk.Identifier
+	}{
+		{"screen.jpg", risk.Block, risk.KindText, []risk.Identifier{risk.IDName, risk.IDDate}},
+		{"document.jpg", risk.Block, risk.KindText, []risk.Identifier{risk.IDName, risk.IDDate, risk.IDRecord, risk.IDPhone}},
+		{"face.jpg", risk.Review, risk.KindFace, []risk.Identifier{risk.IDFullFace}},
+		{"poster.jpg", risk.Pass, "", nil},
+		{"rotated_gps.jpg", risk.Block, risk.KindText, []risk.Identifier{risk.IDName, risk.IDDate, risk.IDGeo}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			im, ok := by[tt.name]
+			if !ok {
+				t.Fatal("not in the report")
+			}
+			if im.Error != "" {
+				t.Fatalf("error: %s", im.Error)
+			}
+			if im.Decision != tt.decision {
+				t.Errorf("decision %s (score %d), want %s; findings %+v", im.Decision, im.Score, tt.decision, im.Findings)
+			}
+			if tt.kind != "" && len(kinds(im)[tt.kind]) == 0 {
+				t.Errorf("no %s finding: %+v", tt.kind, im.Findings)
+			}
+			got := ids(im)
+			for _, id := range tt.ids {
+				if !got[id] {
+					t.Errorf("identifier %s not found; have %v", id, got)
+				}
+			}
+			if im.Decision != risk.Pass && !im.Verified {
+				t.Error("safe copy not verified")
+			}
+			for _, f := range im.Findings {
+				if !f.Redacted {
+					t.Errorf("finding not redacted: %+v", f)
+				}
+			}
+		})
+	}
+}
+
+// The rotated scene's findings are in upright coordinates: they sit on
+// the document where the scene drew it.
+func TestRotatedBoxes(t *testing.T) {
+	_, by := scanned(t)
+	im := by["rotated_gps.jpg"]
+	s := scan.scenes["rotated_gps.jpg"]
+	if im.Width != s.Image.Bounds().Dx() || im.Height != s.Image.Bounds().Dy() {
+		t.Fatalf("size %dx%d, want upright %v", im.Width, im.Height, s.Image.Bounds())
+	}
+	doc := s.Regions[0].Box
+	text := kinds(im)[risk.KindText]
+	if len(text) == 0 {
+		t.Fatal("no text found")
+	}
+	for _, f := range text {
+		if in := f.Rect().Intersect(doc); in.Empty() {
+			t.Errorf("text box %v is off the document %v", f.Rect(), doc)
+		}
+	}
+}
+
+// The safe copies: no metadata, upright, and OCR of them no longer yields
+// the identifiers the originals showed.
+func TestSafeCopies(t *testing.T) {
+	_, by := scanned(t)
+	rd, err := ocr.NewReader(ocr.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	cls := ocr.NewClassifier(ocr.Lists{})
+	for _, name := range []string{"screen.jpg", "document.jpg", "rotated_gps.jpg", "face.jpg", "poster.jpg"} {
+		t.Run(name, func(t *testing.T) {
+			im := by[name]
+			if im.SafeCopy == "" {
+				t.Fatal("no safe copy")
+			}
+			data, err := os.ReadFile(filepath.Join(scan.out, im.SafeCopy))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(data, []byte("Exif\x00")) {
+				t.Error("safe copy has an EXIF segment")
+			}
+			p, err := photo.Decode(data, photo.DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Meta.GPS != nil || p.Orientation != 1 {
+				t.Errorf("GPS %v, orientation %d in safe copy", p.Meta.GPS, p.Orientation)
+			}
+			if p.Image.Bounds().Dx() != im.Width {
+				t.Errorf("safe copy is %v, not upright %dx%d", p.Image.Bounds(), im.Width, im.Height)
+			}
+			lines, err := rd.Read(p.Image)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range cls.Classify(lines) {
+				t.Errorf("safe copy still reads %v: %q", m.Identifiers, risk.Mask(m.Text))
+			}
+			var all strings.Builder
+			for _, l := range lines {
+				all.WriteString(l.Text() + " ")
+			}
+			for _, r := range scan.scenes[name].Regions {
+				for _, phi := range r.PHI {
+					if strings.Contains(all.String(), phi) {
+						t.Errorf("safe copy still shows %q", risk.Mask(phi))
+					}
+				}
+			}
+			if name == "poster.jpg" && !strings.Contains(strings.ToUpper(all.String()), "WASH") {
+				t.Errorf("the harmless poster was redacted; safe copy reads %q", all.String())
+			}
+		})
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	rep, by := scanned(t)
+	for _, name := range []string{"bad/empty.jpg", "bad/notes.jpg", "bad/truncated.jpg", "bad/loop.jpg"} {
+		im, ok := by[name]
+		if !ok {
+			t.Errorf("%s: no report entry", name)
+			continue
+		}
+		if im.Error == "" || im.SafeCopy != "" {
+			t.Errorf("%s: error %q, safe copy %q; want an error and no copy", name, im.Error, im.SafeCopy)
+		}
+	}
+	if rep.Summary.Errors != 4 || rep.Summary.Images != 9 {
+		t.Errorf("summary %+v, want 9 images with 4 errors", rep.Summary)
+	}
+	var skipped []string
+	for _, s := range rep.Skipped {
+		skipped = append(skipped, s.Source)
+	}
+	if strings.Join(skipped, ",") != "bad/readme.txt,bad/up,labels.json" {
+		t.Errorf("skipped %v, want the text file, the folder link and labels.json", skipped)
+	}
+}
+
+func TestInputsUntouched(t *testing.T) {
+	scanned(t)
+	after := hashTree(scan.in)
+	if len(after) != len(scan.hashes) {
+		t.Errorf("input folder had %d files, now %d", len(scan.hashes), len(after))
+	}
+	for p, h := range scan.hashes {
+		if after[p] != h {
+			t.Errorf("%s changed", p)
+		}
+	}
+}
+
+func TestReportsWritten(t *testing.T) {
+	rep, _ := scanned(t)
+	f, err := os.Open(filepath.Join(scan.out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	back, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Summary != rep.Summary || len(back.Images) != len(rep.Images) {
+		t.Errorf("report.json summary %+v, want %+v", back.Summary, rep.Summary)
+	}
+	for _, name := range []string{"report.html", "report.csv"} {
+		data, err := os.ReadFile(filepath.Join(scan.out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// No raw identifier reaches any report.
+		for _, p := range fixture.Patients {
+			for _, s := range []string{p.Name, p.DOB, p.MRN} {
+				if bytes.Contains(data, []byte(s)) {
+					t.Errorf("%s contains %q", name, risk.Mask(s))
+				}
+			}
+		}
+	}
+	for _, p := range fixture.Patients {
+		for _, s := range []string{p.Name, p.DOB, p.MRN} {
+			data, _ := os.ReadFile(filepath.Join(scan.out, "report.json"))
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("report.json contains %q", risk.Mask(s))
+			}
+		}
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(scan.out, ".*tmp*"))
+	if len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+}
+
+func TestCollectRel(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"a/x.jpg", "b/x.jpg", "c.PNG", ".hidden/y.jpg", "out/z.jpg"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte("x"), 0o644)
+	}
+	inputs, _ := Collect([]string{dir}, filepath.Join(dir, "out"))
+	var rels []string
+	for _, in := range inputs {
+		rels = append(rels, in.Rel)
+	}
+	if got := strings.Join(rels, ","); got != "a/x.jpg,b/x.jpg,c.PNG" {
+		t.Errorf("rel paths %s", got)
+	}
+	inputs, _ = Collect([]string{filepath.Join(dir, "a"), filepath.Join(dir, "b")}, "")
+	rels = rels[:0]
+	for _, in := range inputs {
+		rels = append(rels, in.Rel)
+	}
+	if got := strings.Join(rels, ","); got != "a/x.jpg,b/x.jpg" {
+		t.Errorf("rel paths for two folders %s", got)
+	}
+}
