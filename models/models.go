@@ -15,6 +15,8 @@ import (
 const (
 	FrontalFace = "haarcascade_frontalface_alt2.xml"
 	ProfileFace = "haarcascade_profileface.xml"
+	// SecondFace confirms small frontal detections.
+	SecondFace = "haarcascade_frontalface_default.xml"
 )
 
 // CascadeDirs are where Debian puts the Haar cascades.

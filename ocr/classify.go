@@ -327,6 +327,14 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 	if len(c.allow) > 0 {
 		ws = c.removeAllowed(ws)
 	}
+	// A lone surname is a name on a whiteboard list, not inside a
+	// sentence: "Wash your hands" has a surname-like word and a "your".
+	sentence := false
+	for _, w := range ws {
+		if functionWords[w.lower] {
+			sentence = true
+		}
+	}
 	best := 0.0
 	upd := func(v float64) {
 		if v > best {
@@ -356,7 +364,7 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 				upd(0.7)
 			}
 		}
-		if w.conf >= MinNameConf {
+		if w.conf >= MinNameConf && !sentence {
 			upd(n.loneSurnameConf(w.lower))
 		}
 	}
@@ -372,6 +380,20 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 	}
 	return best
 }
+
+// functionWords are English words that make a line a sentence or a sign.
+var functionWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a an the and or but if of to in on at by for from with without into onto
+		is are was were be been am do does did have has had will would can could should must may might
+		you your yours we our ours us they their them it its this that these those there here
+		he his him she her hers who whom whose which what when where why how
+		please thank thanks not no yes all any each every some more most less than then so too very
+		only just also up down out over under again off as about after before`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // tokens lowercases and splits on anything that is not a letter or digit.
 func tokens(s string) []string {

@@ -65,6 +65,8 @@ func TestClassifyText(t *testing.T) {
 		{"Tucson, AZ 85701", []risk.Identifier{address}},
 		// Harmless text.
 		{"WASH YOUR HANDS", nil},
+		{"Wash your Han", nil}, // OCR cut a word to a surname, inside a sentence
+		{"Ask at the front desk", nil},
 		{"Please wear a mask", nil},
 		{"Thank you for keeping our clinic safe", nil},
 		{"Room 4", nil},
