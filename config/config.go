@@ -29,7 +29,10 @@ type Config struct {
 	Redact  blur.Options   `yaml:"redact" json:"redact"`
 	Photo   photo.Options  `yaml:"photo" json:"photo"`
 	Faces   vision.Options `yaml:"faces" json:"faces"`
-	OCR     ocr.Options    `yaml:"ocr" json:"ocr"`
+	// Surfaces tunes the detector of screens, papers, boards, badges and
+	// wristbands.
+	Surfaces vision.SurfaceOptions `yaml:"surfaces" json:"surfaces"`
+	OCR      ocr.Options           `yaml:"ocr" json:"ocr"`
 	// Allow and Deny are names (or any phrases) matched in OCR text
 	// tolerant of errors: allowed ones (the practice, its staff) are not
 	// identifiers; denied ones (today's roster) always are.
@@ -47,11 +50,12 @@ type Config struct {
 // Default returns the documented defaults.
 func Default() Config {
 	return Config{
-		Policy: risk.DefaultPolicy(),
-		Redact: blur.DefaultOptions(),
-		Photo:  photo.DefaultOptions(),
-		Faces:  vision.DefaultOptions(),
-		OCR:    ocr.DefaultOptions(),
+		Policy:   risk.DefaultPolicy(),
+		Redact:   blur.DefaultOptions(),
+		Photo:    photo.DefaultOptions(),
+		Faces:    vision.DefaultOptions(),
+		Surfaces: vision.DefaultSurfaceOptions(),
+		OCR:      ocr.DefaultOptions(),
 	}
 }
 

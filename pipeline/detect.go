@@ -8,6 +8,7 @@ import (
 	"photoaudit/blur"
 	"photoaudit/photo"
 	"photoaudit/risk"
+	"photoaudit/vision"
 )
 
 // detect runs every detector on img. stage is "" for the first look and
@@ -38,6 +39,17 @@ func (w *worker) detect(img image.Image, stage string) ([]risk.Finding, error) {
 			Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
 			Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: "tesseract" + suffix,
 		})
+	}
+	surfaces, err := vision.Surfaces(img, w.opts.Surfaces)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range surfaces {
+		fs, err := w.readSurface(img, s, suffix)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
 	}
 	return out, nil
 }

@@ -33,13 +33,14 @@ type Options struct {
 	// Workers is how many photos are audited at once (default: CPUs).
 	Workers int
 	// Formats are the reports to write: json, html, csv (default all).
-	Formats []string
-	Photo   photo.Options
-	Vision  vision.Options
-	OCR     ocr.Options
-	Lists   ocr.Lists
-	Policy  risk.Policy
-	Redact  blur.Options
+	Formats  []string
+	Photo    photo.Options
+	Vision   vision.Options
+	Surfaces vision.SurfaceOptions
+	OCR      ocr.Options
+	Lists    ocr.Lists
+	Policy   risk.Policy
+	Redact   blur.Options
 	// ToolVersion and Config are echoed into the report.
 	ToolVersion string
 	Config      any
@@ -59,7 +60,7 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 		Schema: report.Schema, ToolVersion: opts.ToolVersion,
 		Started: time.Now().Format(time.RFC3339), Config: opts.Config,
 		Images: []report.Image{}, Skipped: skipped,
-		Detectors: []string{"haar-frontal", "haar-profile", "tesseract"},
+		Detectors: []string{"haar-frontal", "haar-profile", "tesseract", "surface"},
 	}
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return rep, fmt.Errorf("pipeline: output folder: %w", err)

@@ -22,7 +22,8 @@ import (
 func testOptions(out string) Options {
 	return Options{
 		Out: out, Workers: 2, Photo: photo.DefaultOptions(), Vision: vision.DefaultOptions(),
-		OCR: ocr.DefaultOptions(), Policy: risk.DefaultPolicy(), Redact: blur.DefaultOptions(),
+		Surfaces: vision.DefaultSurfaceOptions(),
+		OCR:      ocr.DefaultOptions(), Policy: risk.DefaultPolicy(), Redact: blur.DefaultOptions(),
 		ToolVersion: "test",
 	}
 }
@@ -132,6 +133,8 @@ func TestDecisions(t *testing.T) {
 		{"face.jpg", risk.Review, risk.KindFace, []risk.Identifier{risk.IDFullFace}},
 		{"poster.jpg", risk.Pass, "", nil},
 		{"rotated_gps.jpg", risk.Block, risk.KindText, []risk.Identifier{risk.IDName, risk.IDDate, risk.IDGeo}},
+		{"signin.jpg", risk.Block, risk.KindSigninSheet, []risk.Identifier{risk.IDName}},
+		{"badge_wristband.jpg", risk.Block, risk.KindWristband, []risk.Identifier{risk.IDName, risk.IDRecord}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,7 +200,7 @@ func TestSafeCopies(t *testing.T) {
 	}
 	defer rd.Close()
 	cls := ocr.NewClassifier(ocr.Lists{})
-	for _, name := range []string{"screen.jpg", "document.jpg", "rotated_gps.jpg", "face.jpg", "poster.jpg"} {
+	for _, name := range []string{"screen.jpg", "document.jpg", "rotated_gps.jpg", "face.jpg", "poster.jpg", "signin.jpg", "badge_wristband.jpg"} {
 		t.Run(name, func(t *testing.T) {
 			im := by[name]
 			if im.SafeCopy == "" {
@@ -257,8 +260,8 @@ func TestBadInputs(t *testing.T) {
 			t.Errorf("%s: error %q, safe copy %q; want an error and no copy", name, im.Error, im.SafeCopy)
 		}
 	}
-	if rep.Summary.Errors != 4 || rep.Summary.Images != 9 {
-		t.Errorf("summary %+v, want 9 images with 4 errors", rep.Summary)
+	if rep.Summary.Errors != 4 || rep.Summary.Images != 11 {
+		t.Errorf("summary %+v, want 11 images with 4 errors", rep.Summary)
 	}
 	var skipped []string
 	for _, s := range rep.Skipped {
@@ -345,5 +348,17 @@ func TestCollectRel(t *testing.T) {
 	}
 	if got := strings.Join(rels, ","); got != "a/x.jpg,b/x.jpg" {
 		t.Errorf("rel paths for two folders %s", got)
+	}
+}
+
+func TestBarcodeMasked(t *testing.T) {
+	_, by := scanned(t)
+	im := by["badge_wristband.jpg"]
+	codes := kinds(im)[risk.KindBarcode]
+	if len(codes) == 0 {
+		t.Fatalf("wristband barcode not read; findings %+v", im.Findings)
+	}
+	if got := codes[0].MaskedText; got != "CODE_128: ********" {
+		t.Errorf("barcode reported as %q, want the format and a masked number", got)
 	}
 }

@@ -16,6 +16,12 @@ func TestNoMatLeak(t *testing.T) {
 		if _, err := d.Faces(s.Image); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := Surfaces(s.Image, DefaultSurfaceOptions()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := TextBlocks(s.Image, DefaultBlockOptions()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n := gocv.MatProfile.Count() - before; n != 0 {
 		var b []byte

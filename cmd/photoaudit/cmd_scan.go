@@ -165,7 +165,7 @@ func (o *auditFlags) pipelineOptions(out string) (pipeline.Options, error) {
 	}
 	return pipeline.Options{
 		Out: out, Workers: cfg.Workers,
-		Photo: cfg.Photo, Vision: cfg.Faces, OCR: cfg.OCR, Lists: cfg.Lists(),
+		Photo: cfg.Photo, Vision: cfg.Faces, Surfaces: cfg.Surfaces, OCR: cfg.OCR, Lists: cfg.Lists(),
 		Policy: cfg.Policy, Redact: cfg.Redact, ToolVersion: version, Config: cfg,
 	}, nil
 }

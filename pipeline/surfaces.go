@@ -1,0 +1,135 @@
+package pipeline
+
+import (
+	"image"
+	"strings"
+	"unicode"
+
+	"photoaudit/barcode"
+	"photoaudit/risk"
+	"photoaudit/vision"
+)
+
+// What a surface exposes when it cannot be read, by kind: fail closed with
+// what such an object usually carries.
+var surfaceIDs = map[string][]risk.Identifier{
+	"screen":       {risk.IDName, risk.IDDate},
+	"document":     {risk.IDName, risk.IDDate},
+	"whiteboard":   {risk.IDName},
+	"signin_sheet": {risk.IDName, risk.IDDate},
+	"badge":        {risk.IDName},
+	"wristband":    {risk.IDName, risk.IDDate, risk.IDRecord},
+}
+
+// Confidence of a surface finding when reading found nothing identifying:
+// sign-in sheets and wristbands exist to carry identifiers; the rest are
+// unreadable text that might.
+const (
+	alwaysConf     = 0.9
+	unreadableConf = 0.5
+	// goodWordConf is the confidence of a word that counts towards
+	// proving a surface harmless.
+	goodWordConf = 0.8
+	// minRowsUnread is how many text rows a surface needs to be redacted
+	// when OCR reads nothing at all from it.
+	minRowsUnread = 4
+)
+
+// readSurface reads a surface again, enlarged (ocr.Reader enlarges small
+// crops), and judges it: identifiers read make a finding with them; a sign-in
+// sheet or wristband is a finding whatever is read; text read confidently
+// with no identifiers (a poster) is harmless; anything else is text we
+// cannot prove harmless, and is a finding too.
+func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) ([]risk.Finding, error) {
+	sub, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	if !ok {
+		return nil, nil
+	}
+	box := s.Box.Inset(-min(s.Box.Dx(), s.Box.Dy()) / 30).Intersect(img.Bounds())
+	lines, err := w.reader.Read(sub.SubImage(box))
+	if err != nil {
+		return nil, err
+	}
+	var out []risk.Finding
+	region := risk.Finding{Kind: risk.Kind(s.Kind), Box: s.Box, Detector: "surface" + suffix}
+	ids := map[risk.Identifier]bool{}
+	for _, m := range w.cls.Classify(lines) {
+		out = append(out, risk.Finding{Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
+			Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: "tesseract-surface" + suffix})
+		for _, id := range m.Identifiers {
+			ids[id] = true
+		}
+		region.Confidence = max(region.Confidence, m.Confidence)
+	}
+	if s.Kind == "wristband" || s.Kind == "badge" || s.Kind == "document" {
+		codes, err := barcode.Decode(sub.SubImage(box))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range codes {
+			f := risk.Finding{Kind: risk.KindBarcode, Box: s.Box, Confidence: 0.9,
+				Identifiers: []risk.Identifier{risk.IDOtherNumber},
+				MaskedText:  c.Format + ": " + risk.Mask(c.Text), Detector: "gozxing" + suffix}
+			// What the code holds decides what it exposes; a code on a
+			// patient label with nothing recognisable is still an ID.
+			if m, ok := w.cls.Text(c.Text); ok {
+				f.Identifiers = m.Identifiers
+			}
+			out = append(out, f)
+			for _, id := range f.Identifiers {
+				ids[id] = true
+			}
+			region.Confidence = max(region.Confidence, f.Confidence)
+		}
+	}
+	words, good := 0, 0
+	for _, l := range lines {
+		for _, wd := range l.Words {
+			words++
+			if wd.Conf >= goodWordConf && letters(wd.Text) >= 3 {
+				good++
+			}
+		}
+	}
+	switch {
+	case len(ids) > 0:
+		for id := range ids {
+			region.Identifiers = append(region.Identifiers, id)
+		}
+		region.MaskedText = "identifiers read on the " + strings.ReplaceAll(s.Kind, "_", " ")
+	case s.Kind == "signin_sheet" || s.Kind == "wristband":
+		region.Identifiers = surfaceIDs[s.Kind]
+		region.Confidence = alwaysConf
+		region.MaskedText = strings.ReplaceAll(s.Kind, "_", " ") + ", redacted whole"
+	case good >= 2 && float64(good) >= 0.6*float64(words):
+		return nil, nil // read, and nothing identifying: a poster or a sign
+	case words == 0 && s.Rows < minRowsUnread:
+		return nil, nil // not text after all
+	default:
+		region.Identifiers = surfaceIDs[s.Kind]
+		region.Confidence = unreadableConf
+		region.MaskedText = "text that could not be read"
+	}
+	sortIDs(region.Identifiers)
+	return append(out, region), nil
+}
+
+func letters(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func sortIDs(ids []risk.Identifier) {
+	for i := 1; i < len(ids); i++ {
+		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
+			ids[j], ids[j-1] = ids[j-1], ids[j]
+		}
+	}
+}

@@ -1,0 +1,336 @@
+package vision
+
+import (
+	"image"
+	"math"
+	"sort"
+
+	"gocv.io/x/gocv"
+)
+
+// Surfaces. What carries identifiers in a clinic photo is nearly always a
+// flat, bright, near-rectangular surface with ink on it: paper on a desk or
+// a clipboard, a sign-in sheet, a whiteboard, a badge, a wristband label,
+// a screen's display. The principle: pixels that are bright and nearly
+// grey (paper, card, board, a light display) form a mask; its outer
+// contours, with the text holes inside them ignored, are candidate
+// surfaces when they are solid (close to their convex hull) and fill most
+// of their rotated bounding box. A surface counts when it holds ink: a
+// share of strong-gradient pixels. Its kind comes from geometry: long and
+// thin is a wristband, ruled horizontal and vertical lines make a sign-in
+// sheet, a small upright card is a badge, a surround darker than the
+// surface is a screen's bezel, a large landscape surface a whiteboard, and
+// the rest documents. Posters are surfaces too; telling them apart is the
+// reader's job (see pipeline), because only reading says text is harmless.
+
+// Surface is a candidate region that may carry identifiers.
+type Surface struct {
+	Kind string
+	Box  image.Rectangle
+	// Quad is the surface's four corners when it is a quadrilateral,
+	// clockwise from top-left, in img's coordinates.
+	Quad []image.Point
+	// Ink is the share of the surface's box that is stroke.
+	Ink float64
+	// HLines and VLines count ruled lines (a form or a table).
+	HLines, VLines int
+	// Rows counts text-like rows of ink (see TextBlocks).
+	Rows int
+}
+
+// SurfaceOptions tune Surfaces. The defaults are measured on the
+// eval-dev composites.
+type SurfaceOptions struct {
+	// WorkSide is the longer side the analysis runs at (default 1200).
+	WorkSide int `yaml:"work_side" json:"work_side"`
+	// MinBright is the least grey level of a surface pixel (default 150).
+	MinBright float64 `yaml:"min_bright" json:"min_bright"`
+	// MaxSat is the most HSV saturation (0-255) of a surface pixel
+	// (default 90): paper and tinted posters, not skin or wood.
+	MaxSat float64 `yaml:"max_sat" json:"max_sat"`
+	// MinArea and MaxArea bound a surface's share of the photo (defaults
+	// 0.002 and 0.6).
+	MinArea float64 `yaml:"min_area" json:"min_area"`
+	MaxArea float64 `yaml:"max_area" json:"max_area"`
+	// MinSolidity is the least contour area over hull area (default 0.8).
+	MinSolidity float64 `yaml:"min_solidity" json:"min_solidity"`
+	// MinRectangularity is the least contour area over rotated-box area
+	// (default 0.7).
+	MinRectangularity float64 `yaml:"min_rectangularity" json:"min_rectangularity"`
+	// MinInk is the least share of stroke pixels (default 0.01).
+	MinInk float64 `yaml:"min_ink" json:"min_ink"`
+	// MinRows is the least number of text-like rows (default 2): walls,
+	// shelves and sky have ink of a kind, but not in rows.
+	MinRows int `yaml:"min_rows" json:"min_rows"`
+}
+
+// DefaultSurfaceOptions returns the documented defaults.
+func DefaultSurfaceOptions() SurfaceOptions {
+	return SurfaceOptions{WorkSide: 1200, MinBright: 150, MaxSat: 90, MinArea: 0.002, MaxArea: 0.6,
+		MinSolidity: 0.8, MinRectangularity: 0.7, MinInk: 0.01, MinRows: 2}
+}
+
+// Surfaces finds candidate surfaces in img.
+func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
+	b := img.Bounds()
+	scale := math.Min(1, float64(o.WorkSide)/float64(max(b.Dx(), b.Dy())))
+	bgr, scale, err := bgrMat(img, scale)
+	if err != nil {
+		return nil, err
+	}
+	defer bgr.Close()
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(bgr, &gray, gocv.ColorBGRToGray)
+	hsv := gocv.NewMat()
+	defer hsv.Close()
+	gocv.CvtColor(bgr, &hsv, gocv.ColorBGRToHSV)
+
+	// Ink: strong local gradients, which text, handwriting, ruled lines
+	// and barcodes all make.
+	grad := gocv.NewMat()
+	defer grad.Close()
+	k3 := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(3, 3))
+	defer k3.Close()
+	gocv.MorphologyEx(gray, &grad, gocv.MorphGradient, k3)
+	ink := gocv.NewMat()
+	defer ink.Close()
+	gocv.Threshold(grad, &ink, 40, 255, gocv.ThresholdBinary)
+
+	total := float64(gray.Rows() * gray.Cols())
+	var out []Surface
+	for _, level := range o.levels() {
+		mask := gocv.NewMat()
+		if level.dark {
+			gocv.Threshold(gray, &mask, float32(level.grey), 255, gocv.ThresholdBinaryInv)
+		} else {
+			gocv.InRangeWithScalar(hsv, gocv.NewScalar(0, 0, level.grey, 0), gocv.NewScalar(180, o.MaxSat, 255, 0), &mask)
+		}
+		k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(5, 5))
+		gocv.MorphologyEx(mask, &mask, gocv.MorphOpen, k)
+		k.Close()
+		contours := gocv.FindContours(mask, gocv.RetrievalExternal, gocv.ChainApproxSimple)
+		for i := 0; i < contours.Size(); i++ {
+			if s, ok := o.candidate(contours.At(i), gray, ink, total, level.dark); ok {
+				out = addSurface(out, s)
+			}
+		}
+		contours.Close()
+		mask.Close()
+	}
+	kept := out[:0]
+	for _, s := range out {
+		s.Box = unscale(s.Box, scale, b.Min)
+		for j, p := range s.Quad {
+			s.Quad[j] = image.Pt(int(float64(p.X)/scale), int(float64(p.Y)/scale)).Add(b.Min)
+		}
+		n, err := countRows(img, s.Box)
+		if err != nil {
+			return nil, err
+		}
+		// A badge holds one name row ("RN" is too short to count); a
+		// ruled form is evidence enough on its own.
+		if s.Rows = n; n >= o.MinRows || (s.Kind == "badge" && n >= 1) || s.Kind == "signin_sheet" {
+			kept = append(kept, s)
+		}
+	}
+	out = kept
+	sort.Slice(out, func(i, j int) bool { return area(out[i].Box) > area(out[j].Box) })
+	return out, nil
+}
+
+type level struct {
+	grey float64
+	dark bool
+}
+
+// levels are the grey levels the search runs at. One level is not enough:
+// at 150 a white card merges with the light mortar of the wall behind it,
+// at 220 a slightly grey whiteboard falls apart. Dark levels find
+// dark-theme screens, whose bezel and display together are one dark slab.
+func (o SurfaceOptions) levels() []level {
+	return []level{{o.MinBright, false}, {(o.MinBright + 255) / 2, false}, {230, false}, {70, true}}
+}
+
+// candidate applies the shape and ink tests to one contour, in working
+// coordinates.
+func (o SurfaceOptions) candidate(c gocv.PointVector, gray, ink gocv.Mat, total float64, dark bool) (Surface, bool) {
+	a := gocv.ContourArea(c)
+	if a < o.MinArea*total || a > o.MaxArea*total {
+		return Surface{}, false
+	}
+	hull := gocv.NewMat()
+	defer hull.Close()
+	gocv.ConvexHull(c, &hull, false, true)
+	hullPts := gocv.NewPointVectorFromMat(hull)
+	hullArea := gocv.ContourArea(hullPts)
+	hullPts.Close()
+	if hullArea == 0 || a/hullArea < o.MinSolidity {
+		return Surface{}, false
+	}
+	rr := gocv.MinAreaRect(c)
+	if ra := float64(rr.Width * rr.Height); ra == 0 || a/ra < o.MinRectangularity {
+		return Surface{}, false
+	}
+	box := gocv.BoundingRect(c)
+	s := Surface{Box: box, Ink: fill(ink, box), Quad: append([]image.Point(nil), rr.Points...)}
+	if s.Ink < o.MinInk {
+		return Surface{}, false
+	}
+	s.HLines, s.VLines = ruledLines(gray, box)
+	long, short := float64(max(rr.Width, rr.Height)), float64(min(rr.Width, rr.Height))
+	s.Kind = surfaceKind(gray, box, long/math.Max(short, 1), a/total, s)
+	if dark && s.Kind != "wristband" {
+		s.Kind = "screen"
+	}
+	return s, true
+}
+
+// addSurface keeps the larger of two candidates when one lies mostly
+// inside the other: the whole sheet, not one of its cells.
+func addSurface(out []Surface, s Surface) []Surface {
+	for i, o := range out {
+		if containment(o.Box, s.Box) >= 0.8 {
+			if area(s.Box) > area(o.Box) {
+				out[i] = s
+			}
+			return out
+		}
+	}
+	return append(out, s)
+}
+
+func surfaceKind(gray gocv.Mat, box image.Rectangle, aspect, share float64, s Surface) string {
+	switch {
+	case aspect >= 5:
+		return "wristband"
+	case s.HLines >= 5 && s.VLines >= 2:
+		return "signin_sheet"
+	case share < 0.02 && box.Dy() > box.Dx():
+		return "badge"
+	case darkSurround(gray, box):
+		return "screen"
+	case share > 0.08 && box.Dx() > box.Dy():
+		return "whiteboard"
+	}
+	return "document"
+}
+
+// rowSide is the longer side a surface is examined at for text rows: at
+// the whole photo's working size a badge's name is 7 px high and lost.
+const rowSide = 1000
+
+// countRows counts text-like rows in box of img, examined at up to rowSide.
+func countRows(img image.Image, box image.Rectangle) (int, error) {
+	sub, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	if !ok {
+		return 0, nil
+	}
+	crop := sub.SubImage(box)
+	scale := math.Min(1, float64(rowSide)/float64(max(box.Dx(), box.Dy())))
+	gray, _, err := grayMat(crop, scale, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer gray.Close()
+	grad := gocv.NewMat()
+	defer grad.Close()
+	k3 := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(3, 3))
+	defer k3.Close()
+	gocv.MorphologyEx(gray, &grad, gocv.MorphGradient, k3)
+	strokes := gocv.NewMat()
+	defer strokes.Close()
+	gocv.Threshold(grad, &strokes, 40, 255, gocv.ThresholdBinary)
+	removeRuling(&strokes)
+	return len(textRows(strokes, DefaultBlockOptions())), nil
+}
+
+// removeRuling erases long horizontal and vertical lines (a table's grid,
+// a card's edge) from strokes, so text written beside them still forms
+// rows of its own.
+func removeRuling(strokes *gocv.Mat) {
+	w, h := strokes.Cols(), strokes.Rows()
+	lines := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
+	defer lines.Close()
+	for _, ksize := range []image.Point{{max(w/4, 15), 1}, {1, max(h/4, 15)}} {
+		k := gocv.GetStructuringElement(gocv.MorphRect, ksize)
+		part := gocv.NewMat()
+		gocv.MorphologyEx(*strokes, &part, gocv.MorphOpen, k)
+		gocv.BitwiseOr(lines, part, &lines)
+		part.Close()
+		k.Close()
+	}
+	k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
+	defer k.Close()
+	gocv.Dilate(lines, &lines, k)
+	gocv.Subtract(*strokes, lines, strokes)
+}
+
+// ruledLines counts long horizontal and vertical dark lines in box: a
+// form's or a sign-in sheet's grid. Dark pixels are opened with a line
+// kernel of a third of the box, so letters do not count.
+func ruledLines(gray gocv.Mat, box image.Rectangle) (h, v int) {
+	roi := gray.Region(box)
+	defer roi.Close()
+	dark := gocv.NewMat()
+	defer dark.Close()
+	gocv.AdaptiveThreshold(roi, &dark, 255, gocv.AdaptiveThresholdMean, gocv.ThresholdBinaryInv, 15, 10)
+	count := func(kernel image.Point, horizontal bool) int {
+		k := gocv.GetStructuringElement(gocv.MorphRect, kernel)
+		defer k.Close()
+		lines := gocv.NewMat()
+		defer lines.Close()
+		gocv.MorphologyEx(dark, &lines, gocv.MorphOpen, k)
+		cs := gocv.FindContours(lines, gocv.RetrievalExternal, gocv.ChainApproxSimple)
+		defer cs.Close()
+		return cs.Size()
+	}
+	return count(image.Pt(max(box.Dx()/3, 10), 1), true), count(image.Pt(1, max(box.Dy()/3, 10)), false)
+}
+
+// darkSurround reports whether a ring around box is much darker than the
+// box: the bezel of a monitor, tablet or phone.
+func darkSurround(gray gocv.Mat, box image.Rectangle) bool {
+	pad := max(4, min(box.Dx(), box.Dy())/12)
+	outer := box.Inset(-pad).Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
+	if outer == box {
+		return false
+	}
+	inner := meanOf(gray, box)
+	ro := meanOf(gray, outer)
+	ringArea := float64(area(outer) - area(box))
+	ring := (ro*float64(area(outer)) - inner*float64(area(box))) / ringArea
+	return ring < 60 && inner-ring > 80
+}
+
+func meanOf(m gocv.Mat, r image.Rectangle) float64 {
+	roi := m.Region(r)
+	defer roi.Close()
+	return roi.Mean().Val1
+}
+
+// bgrMat converts img to an 8-bit BGR Mat scaled by scale (at most 1).
+func bgrMat(img image.Image, scale float64) (gocv.Mat, float64, error) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	buf := make([]byte, 0, w*h*3)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			R, G, B := rgb(img, x, y)
+			buf = append(buf, uint8(B), uint8(G), uint8(R))
+		}
+	}
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC3, buf)
+	if err != nil {
+		return gocv.Mat{}, 0, err
+	}
+	if scale >= 0.98 {
+		return m, 1, nil
+	}
+	defer m.Close()
+	small := gocv.NewMat()
+	gocv.Resize(m, &small, image.Point{}, scale, scale, gocv.InterpolationArea)
+	return small, scale, nil
+}
