@@ -106,6 +106,11 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 		} else {
 			gocv.InRangeWithScalar(hsv, gocv.NewScalar(0, 0, level.grey, 0), gocv.NewScalar(180, o.MaxSat, 255, 0), &mask)
 		}
+		// Closing first fills letters and barcode bars, which would
+		// otherwise cut a thin label apart; opening then drops specks.
+		kc := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(9, 9))
+		gocv.MorphologyEx(mask, &mask, gocv.MorphClose, kc)
+		kc.Close()
 		k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(5, 5))
 		gocv.MorphologyEx(mask, &mask, gocv.MorphOpen, k)
 		k.Close()
@@ -149,7 +154,7 @@ type level struct {
 // at 220 a slightly grey whiteboard falls apart. Dark levels find
 // dark-theme screens, whose bezel and display together are one dark slab.
 func (o SurfaceOptions) levels() []level {
-	return []level{{o.MinBright, false}, {(o.MinBright + 255) / 2, false}, {230, false}, {70, true}}
+	return []level{{o.MinBright, false}, {(o.MinBright + 255) / 2, false}, {230, false}, {70, true}, {40, true}}
 }
 
 // candidate applies the shape and ink tests to one contour, in working

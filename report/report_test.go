@@ -1,0 +1,111 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"photoaudit/risk"
+)
+
+func sample() *Report {
+	r := &Report{Schema: Schema, ToolVersion: "test", Started: "2026-01-01T00:00:00Z", Images: []Image{
+		{Source: "b.jpg", Decision: risk.Block, Score: 80, Level: risk.LevelCritical, Findings: []Finding{
+			FromRisk(risk.Finding{Kind: risk.KindText, Box: image.Rect(10, 20, 110, 40), Confidence: 0.9,
+				Identifiers: []risk.Identifier{risk.IDName, risk.IDDate}, MaskedText: risk.Mask("John Smith 03/14/1961"),
+				Detector: "tesseract", Redacted: true}),
+		}},
+		{Source: "a.jpg", Decision: risk.Pass, Level: risk.LevelNone, Findings: []Finding{}},
+		{Source: "c.jpg", Error: "photo: c.jpg: empty file", Findings: []Finding{}},
+		{Source: "<script>.jpg", Decision: risk.Review, Findings: []Finding{}},
+	}}
+	r.Summarize()
+	return r
+}
+
+func TestSummarize(t *testing.T) {
+	r := sample()
+	want := Summary{Images: 4, Pass: 1, Review: 1, Block: 1, Errors: 1}
+	if r.Summary != want {
+		t.Errorf("summary %+v, want %+v", r.Summary, want)
+	}
+	if r.Images[0].Source != "<script>.jpg" || r.Images[1].Source != "a.jpg" {
+		t.Errorf("images not sorted by source: %s, %s", r.Images[0].Source, r.Images[1].Source)
+	}
+	if got := r.Images[2].Findings[0].Box; len(got) != 4 || got[2] != 100 || got[3] != 20 {
+		t.Errorf("box %v, want [10 20 100 20] as x, y, w, h", got)
+	}
+}
+
+func TestWriters(t *testing.T) {
+	r := sample()
+	var js, htm, cs bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(&js)
+	if err != nil || back.Summary != r.Summary {
+		t.Fatalf("JSON round trip: %v, %+v", err, back)
+	}
+	if err := r.WriteHTML(&htm); err != nil {
+		t.Fatal(err)
+	}
+	page := htm.String()
+	if strings.Contains(page, "<script>.jpg") || !strings.Contains(page, "&lt;script&gt;.jpg") {
+		t.Error("file names are not escaped in the HTML")
+	}
+	if !strings.Contains(page, "J*** S**** **/**/1961") || strings.Contains(page, "Smith") {
+		t.Error("HTML does not show the masked text only")
+	}
+	if err := r.WriteCSV(&cs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&cs).ReadAll()
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("CSV: %d rows, %v", len(rows), err)
+	}
+	if b := rows[3]; b[0] != "b.jpg" || b[6] != "block" || b[10] != "date;name" {
+		t.Errorf("CSV row %q", b)
+	}
+}
+
+func TestReadJSONSchema(t *testing.T) {
+	if _, err := ReadJSON(strings.NewReader(`{"schema":"other/v9"}`)); err == nil {
+		t.Error("a report of another schema was accepted")
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "sub", "r.json")
+	for _, body := range []string{"first", "second"} {
+		if err := WriteFileAtomic(p, func(f *os.File) error { _, err := f.WriteString(body); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if data, _ := os.ReadFile(p); string(data) != "second" {
+		t.Errorf("file holds %q", data)
+	}
+	failed := WriteFileAtomic(p, func(f *os.File) error { f.WriteString("half"); return os.ErrClosed })
+	if failed == nil {
+		t.Fatal("a failed write reported success")
+	}
+	if data, _ := os.ReadFile(p); string(data) != "second" {
+		t.Errorf("a failed write replaced the file with %q", data)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "sub", ".*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+func TestPreview(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	jpg, err := Preview(img, []Finding{{Kind: risk.KindFace, Box: []int{100, 100, 200, 200}}, {Kind: risk.KindMetadata}})
+	if err != nil || len(jpg) == 0 {
+		t.Fatalf("preview: %d bytes, %v", len(jpg), err)
+	}
+}
