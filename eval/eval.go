@@ -22,7 +22,8 @@ import (
 type Result struct {
 	Images int `json:"images"`
 	// Recall per kind: found / labelled. Faces are split into "face<40"
-	// (20-40 px wide) and "face>=40"; faces under 20 px are not counted.
+	// (20-39 px wide) and "face40+" (40 px and wider; the key has no "=" so
+	// that --min-recall can name it); faces under 20 px are not counted.
 	Recall map[string]KindRecall `json:"recall"`
 	// FalseAlarms counts expect:pass photos that did not pass.
 	FalseAlarms int `json:"false_alarms"`
@@ -201,7 +202,7 @@ func countedKind(r Region) string {
 	case r.Kind == "face" && r.Box[2] < 40:
 		return "face<40"
 	case r.Kind == "face":
-		return "face>=40"
+		return "face40+"
 	}
 	return r.Kind
 }

@@ -47,10 +47,10 @@ func TestContainsFuzzy(t *testing.T) {
 
 func TestCountedKind(t *testing.T) {
 	for want, r := range map[string]Region{
-		"":         {Kind: "poster", Box: [4]int{0, 0, 500, 500}},
-		"face<40":  {Kind: "face", Box: [4]int{0, 0, 25, 30}},
-		"face>=40": {Kind: "face", Box: [4]int{0, 0, 40, 50}},
-		"screen":   {Kind: "screen", Box: [4]int{0, 0, 400, 300}},
+		"":        {Kind: "poster", Box: [4]int{0, 0, 500, 500}},
+		"face<40": {Kind: "face", Box: [4]int{0, 0, 25, 30}},
+		"face40+": {Kind: "face", Box: [4]int{0, 0, 40, 50}},
+		"screen":  {Kind: "screen", Box: [4]int{0, 0, 400, 300}},
 	} {
 		if got := countedKind(r); got != want {
 			t.Errorf("countedKind(%+v) = %q, want %q", r, got, want)

@@ -34,7 +34,7 @@ func (o *evalOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Images, "images", "", "folder of the labelled photos (default: the labels file's folder)")
 	f.StringVarP(&o.Out, "out", "o", "", "where the scan writes safe copies and reports (default: a temporary folder, removed after)")
 	f.StringVar(&o.JSON, "json", "", "also write the figures as JSON to this file (- for stdout)")
-	f.StringToStringVar(&o.MinRecall, "min-recall", nil, "fail when a kind's recall is below this, e.g. face>=40=0.9,screen=0.95")
+	f.StringToStringVar(&o.MinRecall, "min-recall", nil, "fail when a kind's recall is below this, e.g. face40+=0.9,screen=0.95")
 	f.Float64Var(&o.MaxFalseAlarmRate, "max-false-alarm-rate", 1, "fail when more than this share of pass photos are flagged")
 	f.IntVar(&o.MaxLeaks, "max-leaks", -1, "fail when the safe copies leak more than this many faces, phi strings and GPS tags (-1: never)")
 	f.BoolVar(&o.ShowMisses, "misses", false, "list every miss, false alarm and leak")
@@ -54,7 +54,7 @@ its region, a GPS tag), and seconds per photo and per megapixel.
 Label format: see shared/eval-dev/README.md. Exits 1 when a figure is past a
 threshold given with --min-recall, --max-false-alarm-rate or --max-leaks.`,
 		Example: `  photoaudit eval --labels ../shared/eval-dev/composites/labels.json
-  photoaudit eval --labels testdata/generated/labels.json --min-recall 'face>=40=1,screen=1' --max-leaks 0`,
+  photoaudit eval --labels testdata/generated/labels.json --min-recall 'face40+=1,screen=1' --max-leaks 0`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runEval(cmd, opts) },
 	}
