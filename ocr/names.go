@@ -21,9 +21,11 @@ var (
 	commonWordsTxt string
 )
 
-// topSurnames is how many of the most frequent surnames count alone even
-// when they are English words: a lone "Smith" or "Brown" on a whiteboard
-// is more likely a patient than a colour.
+// topSurnames is how many of the most frequent surnames count most
+// strongly alone. Surnames that are also English words ("Lane", "King",
+// "Brown") do not count alone at all: a sign saying "Fire Lane" made a
+// poster need review, and a whiteboard of surnames is redacted whole as a
+// surface anyway.
 const topSurnames = 300
 
 type nameData struct {
@@ -69,12 +71,10 @@ func (n *nameData) isSurname(w string) bool {
 func (n *nameData) loneSurnameConf(w string) float64 {
 	rank, ok := n.surname[w]
 	switch {
-	case !ok || len(w) < 3:
+	case !ok || len(w) < 3 || n.common[w]:
 		return 0
 	case rank <= topSurnames:
 		return 0.5
-	case n.common[w]:
-		return 0
 	case rank <= 5000:
 		return 0.4
 	default:

@@ -11,20 +11,37 @@ import (
 	"photoaudit/vision"
 )
 
-// detect runs every detector on img. stage is "" for the first look and
-// "verify" for the look at the safe copy; it is appended to the detector
-// names so the report tells them apart.
-func (w *worker) detect(img image.Image, stage string) ([]risk.Finding, error) {
+// look is what one pass of the detectors saw besides findings.
+type look struct {
+	// harmless are surfaces read and judged harmless (posters, signs).
+	harmless []image.Rectangle
+	// redacted are the boxes covered before this look, grown by the
+	// margin; nil on the first look.
+	redacted []image.Rectangle
+}
+
+// detect runs every detector on img. prev is nil for the first look; for
+// the look at the safe copy it holds what the first look judged and what
+// was covered, and "/verify" is appended to the detector names so the
+// report tells the looks apart.
+func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, error) {
 	suffix := ""
-	if stage != "" {
-		suffix = "/" + stage
+	if prev != nil {
+		suffix = "/verify"
 	}
+	seen := &look{}
 	faces, err := w.faces.Faces(img)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []risk.Finding
 	for _, f := range faces {
+		if prev != nil && w.opts.Redact.Method == blur.Solid && touchesAny(f.Box, prev.redacted) {
+			// The edge of a solid box we drew is not a person; a face
+			// cannot show through a solid fill. (Pixelated and blurred
+			// boxes get no such pass.)
+			continue
+		}
 		out = append(out, risk.Finding{
 			Kind: risk.KindFace, Box: f.Box, Confidence: f.Confidence,
 			Identifiers: []risk.Identifier{risk.IDFullFace}, Detector: f.Detector + suffix,
@@ -32,7 +49,7 @@ func (w *worker) detect(img image.Image, stage string) ([]risk.Finding, error) {
 	}
 	lines, err := w.reader.Read(img)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, m := range w.cls.Classify(lines) {
 		out = append(out, risk.Finding{
@@ -42,16 +59,45 @@ func (w *worker) detect(img image.Image, stage string) ([]risk.Finding, error) {
 	}
 	surfaces, err := vision.Surfaces(img, w.opts.Surfaces)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, s := range surfaces {
+		if prev != nil && overlapsAny(s.Box, prev.harmless, 0.7) {
+			// Judged harmless on the original; the safe copy differs only
+			// by recompression there, and OCR's confidence is not stable
+			// enough under it to judge the same poster twice.
+			seen.harmless = append(seen.harmless, s.Box)
+			continue
+		}
 		fs, err := w.readSurface(img, s, suffix)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if fs == nil {
+			seen.harmless = append(seen.harmless, s.Box)
 		}
 		out = append(out, fs...)
 	}
-	return out, nil
+	return out, seen, nil
+}
+
+func overlapsAny(r image.Rectangle, boxes []image.Rectangle, iou float64) bool {
+	for _, b := range boxes {
+		if vision.IoU(r, b) >= iou {
+			return true
+		}
+	}
+	return false
+}
+
+// touchesAny reports whether r overlaps or borders (within 2 px) any box.
+func touchesAny(r image.Rectangle, boxes []image.Rectangle) bool {
+	for _, b := range boxes {
+		if r.Overlaps(b.Inset(-2)) {
+			return true
+		}
+	}
+	return false
 }
 
 // stillRisky keeps what the verify pass must not find in a safe copy.

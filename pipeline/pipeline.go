@@ -216,7 +216,7 @@ func (w *worker) Audit(path, rel string) (*Result, error) {
 	b := p.Image.Bounds()
 	im := report.Image{Source: rel, Width: b.Dx(), Height: b.Dy()}
 
-	findings, err := w.detect(p.Image, "")
+	findings, first, err := w.detect(p.Image, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,8 @@ func (w *worker) Audit(path, rel string) (*Result, error) {
 	var safe *photo.Photo
 	verified := false
 	for round := 0; round < 3; round++ {
-		img = blur.Redact(img, regions(findings), w.opts.Redact)
+		covered := regions(findings)
+		img = blur.Redact(img, covered, w.opts.Redact)
 		for i := range findings {
 			findings[i].Redacted = true
 		}
@@ -243,7 +244,11 @@ func (w *worker) Audit(path, rel string) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: re-read safe copy: %w", err)
 		}
-		left, err := w.detect(safe.Image, "verify")
+		prev := &look{harmless: first.harmless}
+		for _, r := range covered {
+			prev.redacted = append(prev.redacted, w.opts.Redact.Grow(r.Box, img.Bounds()))
+		}
+		left, _, err := w.detect(safe.Image, prev)
 		if err != nil {
 			return nil, err
 		}

@@ -36,6 +36,8 @@ type Surface struct {
 	HLines, VLines int
 	// Rows counts text-like rows of ink (see TextBlocks).
 	Rows int
+	// fit is how well the outline fills its rotated rectangle (0-1).
+	fit float64
 }
 
 // SurfaceOptions tune Surfaces. The defaults are measured on the
@@ -174,11 +176,12 @@ func (o SurfaceOptions) candidate(c gocv.PointVector, gray, ink gocv.Mat, total 
 		return Surface{}, false
 	}
 	rr := gocv.MinAreaRect(c)
-	if ra := float64(rr.Width * rr.Height); ra == 0 || a/ra < o.MinRectangularity {
+	ra := float64(rr.Width * rr.Height)
+	if ra == 0 || a/ra < o.MinRectangularity {
 		return Surface{}, false
 	}
 	box := gocv.BoundingRect(c)
-	s := Surface{Box: box, Ink: fill(ink, box), Quad: append([]image.Point(nil), rr.Points...)}
+	s := Surface{Box: box, Ink: fill(ink, box), Quad: append([]image.Point(nil), rr.Points...), fit: a / ra}
 	if s.Ink < o.MinInk {
 		return Surface{}, false
 	}
@@ -191,12 +194,17 @@ func (o SurfaceOptions) candidate(c gocv.PointVector, gray, ink gocv.Mat, total 
 	return s, true
 }
 
-// addSurface keeps the larger of two candidates when one lies mostly
-// inside the other: the whole sheet, not one of its cells.
+// addSurface keeps one of two candidates when one lies mostly inside the
+// other: the one whose outline fills its rotated rectangle better. At a
+// low grey level a poster merges with the bright wall beside it into a
+// ragged shape; at a higher level it stands alone as a clean rectangle,
+// and reading the ragged one would read the wall too. A sheet beats its
+// own cells, which closing joins back at the same level. Ties go to the
+// larger.
 func addSurface(out []Surface, s Surface) []Surface {
 	for i, o := range out {
 		if containment(o.Box, s.Box) >= 0.8 {
-			if area(s.Box) > area(o.Box) {
+			if s.fit > o.fit+0.05 || (s.fit > o.fit-0.05 && area(s.Box) > area(o.Box)) {
 				out[i] = s
 			}
 			return out
