@@ -1,3 +1,7 @@
+// Package eval owns measuring an audit against labelled photos: recall per
+// kind, false alarms, decision accuracy, leaks in the written safe copies
+// and speed. The leak check trusts nothing the pipeline recorded: it reads
+// each safe copy back from disk and looks again with its own detectors.
 package eval
 
 import (
@@ -10,6 +14,7 @@ import (
 	"strings"
 	"unicode"
 
+	"photoaudit/eval/labels"
 	"photoaudit/ocr"
 	"photoaudit/photo"
 	"photoaudit/pipeline"
@@ -69,25 +74,25 @@ type Options struct {
 
 // Run scans the labelled photos and measures the result.
 func Run(ctx context.Context, opts Options, progress pipeline.Progress) (*Result, *report.Report, error) {
-	labels, err := ReadLabels(opts.Labels)
+	set, err := labels.Read(opts.Labels)
 	if err != nil {
 		return nil, nil, err
 	}
 	var inputs []pipeline.Input
-	for _, im := range labels.Images {
+	for _, im := range set.Images {
 		inputs = append(inputs, pipeline.Input{Path: filepath.Join(opts.Images, im.File), Rel: im.File})
 	}
 	rep, err := pipeline.Run(ctx, inputs, nil, opts.Pipeline, progress)
 	if err != nil {
 		return nil, rep, err
 	}
-	res, err := Score(labels, rep, opts.Pipeline)
+	res, err := Score(set, rep, opts.Pipeline)
 	return res, rep, err
 }
 
 // ScoreScanned measures an earlier scan's output folder, opts.Out.
 func ScoreScanned(labelsPath string, opts pipeline.Options) (*Result, error) {
-	labels, err := ReadLabels(labelsPath)
+	set, err := labels.Read(labelsPath)
 	if err != nil {
 		return nil, err
 	}
@@ -100,17 +105,17 @@ func ScoreScanned(labelsPath string, opts pipeline.Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Score(labels, rep, opts)
+	return Score(set, rep, opts)
 }
 
 // Score measures a report against labels, re-reading safe copies from
 // opts.Out.
-func Score(labels *Labels, rep *report.Report, opts pipeline.Options) (*Result, error) {
+func Score(set *labels.Labels, rep *report.Report, opts pipeline.Options) (*Result, error) {
 	byFile := map[string]report.Image{}
 	for _, im := range rep.Images {
 		byFile[im.Source] = im
 	}
-	res := &Result{Images: len(labels.Images), Recall: map[string]KindRecall{}}
+	res := &Result{Images: len(set.Images), Recall: map[string]KindRecall{}}
 	det, err := vision.NewDetector(opts.Vision)
 	if err != nil {
 		return nil, err
@@ -123,7 +128,7 @@ func Score(labels *Labels, rep *report.Report, opts pipeline.Options) (*Result, 
 	defer rd.Close()
 
 	var secs, mp float64
-	for _, li := range labels.Images {
+	for _, li := range set.Images {
 		im, ok := byFile[li.File]
 		if !ok || im.Error != "" {
 			res.Errors++
@@ -171,7 +176,7 @@ func Score(labels *Labels, rep *report.Report, opts pipeline.Options) (*Result, 
 		}
 		res.Recall[k] = kr
 	}
-	if n := float64(len(labels.Images)); n > 0 {
+	if n := float64(len(set.Images)); n > 0 {
 		res.SecondsPerPhoto = secs / n
 	}
 	if mp > 0 {
@@ -193,7 +198,7 @@ func kindsOf(im report.Image) string {
 // countedKind is the recall bucket of a region, or "" when it does not
 // count: posters must not be flagged, and faces under 20 px are beyond
 // what the labels promise.
-func countedKind(r Region) string {
+func countedKind(r labels.Region) string {
 	switch {
 	case r.Kind == "poster":
 		return ""
@@ -239,7 +244,7 @@ func Covered(region image.Rectangle, findings []image.Rectangle) bool {
 // checkLeaks reads the safe copy from disk and looks for what the labels
 // say was there: a face still detected on a labelled face, a phi string
 // still readable inside its region, a GPS tag.
-func checkLeaks(l *Leaks, li LabelImage, path string, det *vision.Detector, rd *ocr.Reader) {
+func checkLeaks(l *Leaks, li labels.Image, path string, det *vision.Detector, rd *ocr.Reader) {
 	p, err := photo.Load(path, photo.DefaultOptions())
 	if err != nil {
 		l.Details = append(l.Details, fmt.Sprintf("%s: safe copy unreadable: %v", li.File, err))

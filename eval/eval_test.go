@@ -3,6 +3,8 @@ package eval
 import (
 	"image"
 	"testing"
+
+	"photoaudit/eval/labels"
 )
 
 func TestCovered(t *testing.T) {
@@ -46,7 +48,7 @@ func TestContainsFuzzy(t *testing.T) {
 }
 
 func TestCountedKind(t *testing.T) {
-	for want, r := range map[string]Region{
+	for want, r := range map[string]labels.Region{
 		"":        {Kind: "poster", Box: [4]int{0, 0, 500, 500}},
 		"face<40": {Kind: "face", Box: [4]int{0, 0, 25, 30}},
 		"face40+": {Kind: "face", Box: [4]int{0, 0, 40, 50}},
@@ -56,7 +58,7 @@ func TestCountedKind(t *testing.T) {
 			t.Errorf("countedKind(%+v) = %q, want %q", r, got, want)
 		}
 	}
-	if got := countedKind(Region{Kind: "face", Box: [4]int{0, 0, 15, 20}}); got != "" {
+	if got := countedKind(labels.Region{Kind: "face", Box: [4]int{0, 0, 15, 20}}); got != "" {
 		t.Errorf("a 15 px face counted as %q", got)
 	}
 }

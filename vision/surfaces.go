@@ -88,16 +88,10 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 	defer hsv.Close()
 	gocv.CvtColor(bgr, &hsv, gocv.ColorBGRToHSV)
 
-	// Ink: strong local gradients, which text, handwriting, ruled lines
-	// and barcodes all make.
-	grad := gocv.NewMat()
-	defer grad.Close()
-	k3 := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(3, 3))
-	defer k3.Close()
-	gocv.MorphologyEx(gray, &grad, gocv.MorphGradient, k3)
-	ink := gocv.NewMat()
+	// Ink: strong local gradients. A fixed level, not Otsu's: on a busy
+	// photo Otsu's level rises above thin handwriting.
+	ink := strokeMask(gray, inkGradient)
 	defer ink.Close()
-	gocv.Threshold(grad, &ink, 40, 255, gocv.ThresholdBinary)
 
 	total := float64(gray.Rows() * gray.Cols())
 	var out []Surface
@@ -229,6 +223,9 @@ func surfaceKind(gray gocv.Mat, box image.Rectangle, aspect, share float64, s Su
 	return "document"
 }
 
+// inkGradient is the gradient (0-255) from which a pixel is ink.
+const inkGradient = 40
+
 // rowSide is the longer side a surface is examined at for text rows: at
 // the whole photo's working size a badge's name is 7 px high and lost.
 const rowSide = 1000
@@ -248,14 +245,8 @@ func countRows(img image.Image, box image.Rectangle) (int, error) {
 		return 0, err
 	}
 	defer gray.Close()
-	grad := gocv.NewMat()
-	defer grad.Close()
-	k3 := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(3, 3))
-	defer k3.Close()
-	gocv.MorphologyEx(gray, &grad, gocv.MorphGradient, k3)
-	strokes := gocv.NewMat()
+	strokes := strokeMask(gray, inkGradient)
 	defer strokes.Close()
-	gocv.Threshold(grad, &strokes, 40, 255, gocv.ThresholdBinary)
 	removeRuling(&strokes)
 	return len(textRows(strokes, DefaultBlockOptions())), nil
 }

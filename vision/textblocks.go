@@ -68,16 +68,27 @@ func TextBlocks(img image.Image, o BlockOptions) ([]Block, error) {
 	}
 	defer gray.Close()
 
+	strokes := strokeMask(gray, 0)
+	defer strokes.Close()
+	return groupRows(gray, textRows(strokes, o), scale, b.Min, o), nil
+}
+
+// strokeMask marks the strokes of gray: pixels whose 3x3 morphological
+// gradient is at least min, or above Otsu's threshold when min is 0.
+// Text, handwriting, ruling and barcodes all have such edges.
+func strokeMask(gray gocv.Mat, min float32) gocv.Mat {
 	grad := gocv.NewMat()
 	defer grad.Close()
 	k3 := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(3, 3))
 	defer k3.Close()
 	gocv.MorphologyEx(gray, &grad, gocv.MorphGradient, k3)
-
 	strokes := gocv.NewMat()
-	defer strokes.Close()
-	gocv.Threshold(grad, &strokes, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
-	return groupRows(gray, textRows(strokes, o), scale, b.Min, o), nil
+	if min == 0 {
+		gocv.Threshold(grad, &strokes, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
+	} else {
+		gocv.Threshold(grad, &strokes, min, 255, gocv.ThresholdBinary)
+	}
+	return strokes
 }
 
 // textRows joins the letters of each row of strokes and returns the blobs

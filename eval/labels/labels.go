@@ -1,8 +1,7 @@
-// Package eval owns measuring an audit against labelled photos: recall per
-// kind, false alarms, decision accuracy, leaks in the written safe copies
-// and speed. The leak check trusts nothing the pipeline recorded: it reads
-// each safe copy back from disk and looks again with its own detectors.
-package eval
+// Package labels owns the label file format of the labelled photo sets
+// (shared/eval-dev/README.md): what eval measures against and what the
+// fixture generator writes. Pure Go, so the generator stays light.
+package labels
 
 import (
 	"encoding/json"
@@ -11,13 +10,13 @@ import (
 	"os"
 )
 
-// Labels is the label file (format: shared/eval-dev/README.md).
+// Labels is a label file.
 type Labels struct {
-	Images []LabelImage `json:"images"`
+	Images []Image `json:"images"`
 }
 
-// LabelImage is one labelled photo.
-type LabelImage struct {
+// Image is one labelled photo.
+type Image struct {
 	File            string   `json:"file"`
 	Width           int      `json:"width"`
 	Height          int      `json:"height"`
@@ -39,18 +38,30 @@ func (r Region) Rect() image.Rectangle {
 	return image.Rect(r.Box[0], r.Box[1], r.Box[0]+r.Box[2], r.Box[1]+r.Box[3])
 }
 
-// ReadLabels reads a label file.
-func ReadLabels(path string) (*Labels, error) {
+// Read reads a label file.
+func Read(path string) (*Labels, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
+		return nil, fmt.Errorf("labels: %w", err)
 	}
 	var l Labels
 	if err := json.Unmarshal(data, &l); err != nil {
-		return nil, fmt.Errorf("eval: %s: %w", path, err)
+		return nil, fmt.Errorf("labels: %s: %w", path, err)
 	}
 	if len(l.Images) == 0 {
-		return nil, fmt.Errorf("eval: %s: no images", path)
+		return nil, fmt.Errorf("labels: %s: no images", path)
 	}
 	return &l, nil
+}
+
+// Write writes a label file.
+func (l *Labels) Write(path string) error {
+	data, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return fmt.Errorf("labels: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("labels: %w", err)
+	}
+	return nil
 }
