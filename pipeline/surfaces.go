@@ -22,8 +22,8 @@ var surfaceIDs = map[string][]risk.Identifier{
 }
 
 // Confidence of a surface finding when reading found nothing identifying:
-// sign-in sheets and wristbands exist to carry identifiers; the rest are
-// unreadable text that might.
+// sign-in sheets exist to carry names; the rest are unreadable text that
+// might. (A wristband's barcode, when decoded, counts as identifiers read.)
 const (
 	alwaysConf     = 0.9
 	unreadableConf = 0.5
@@ -37,8 +37,8 @@ const (
 
 // readSurface returns nil findings when the surface is harmless or not
 // text. It reads a surface again, enlarged (ocr.Reader enlarges small
-// crops), and judges it: identifiers read make a finding with them; a sign-in
-// sheet or wristband is a finding whatever is read; text read confidently
+// crops), and judges it: identifiers read (or a barcode decoded) make a
+// finding with them; a sign-in sheet is a finding whatever is read; text read confidently
 // with no identifiers (a poster) is harmless; anything else is text we
 // cannot prove harmless, and is a finding too.
 func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) ([]risk.Finding, error) {
@@ -100,7 +100,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 			region.Identifiers = append(region.Identifiers, id)
 		}
 		region.MaskedText = "identifiers read on the " + strings.ReplaceAll(s.Kind, "_", " ")
-	case s.Kind == "signin_sheet" || s.Kind == "wristband":
+	case s.Kind == "signin_sheet":
 		region.Identifiers = surfaceIDs[s.Kind]
 		region.Confidence = alwaysConf
 		region.MaskedText = strings.ReplaceAll(s.Kind, "_", " ") + ", redacted whole"

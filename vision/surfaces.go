@@ -129,9 +129,11 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 		if err != nil {
 			return nil, err
 		}
-		// A badge holds one name row ("RN" is too short to count); a
-		// ruled form is evidence enough on its own.
-		if s.Rows = n; n >= o.MinRows || (s.Kind == "badge" && n >= 1) || s.Kind == "signin_sheet" {
+		// A badge holds one name row ("RN" is too short to count), a
+		// wristband one line of small print beside its barcode; a ruled
+		// form is evidence enough on its own.
+		small := s.Kind == "badge" || s.Kind == "wristband"
+		if s.Rows = n; n >= o.MinRows || (small && n >= 1) || s.Kind == "signin_sheet" {
 			kept = append(kept, s)
 		}
 	}
@@ -160,18 +162,27 @@ func (o SurfaceOptions) candidate(c gocv.PointVector, gray, ink gocv.Mat, total 
 	if a < o.MinArea*total || a > o.MaxArea*total {
 		return Surface{}, false
 	}
+	rr := gocv.MinAreaRect(c)
+	ra := float64(rr.Width * rr.Height)
+	long, short := float64(max(rr.Width, rr.Height)), float64(min(rr.Width, rr.Height))
+	aspect := long / math.Max(short, 1)
+	// A thin label's outline suffers most from the closing and opening
+	// (a wristband measured 0.62-0.66 rectangular, 0.76-0.80 solid), and
+	// bands curve round wrists: elongated shapes get looser limits.
+	minSolid, minRect := o.MinSolidity, o.MinRectangularity
+	if aspect >= 4 {
+		minSolid, minRect = minSolid-0.1, minRect-0.15
+	}
 	hull := gocv.NewMat()
 	defer hull.Close()
 	gocv.ConvexHull(c, &hull, false, true)
 	hullPts := gocv.NewPointVectorFromMat(hull)
 	hullArea := gocv.ContourArea(hullPts)
 	hullPts.Close()
-	if hullArea == 0 || a/hullArea < o.MinSolidity {
+	if hullArea == 0 || a/hullArea < minSolid {
 		return Surface{}, false
 	}
-	rr := gocv.MinAreaRect(c)
-	ra := float64(rr.Width * rr.Height)
-	if ra == 0 || a/ra < o.MinRectangularity {
+	if ra == 0 || a/ra < minRect {
 		return Surface{}, false
 	}
 	box := gocv.BoundingRect(c)
@@ -180,8 +191,7 @@ func (o SurfaceOptions) candidate(c gocv.PointVector, gray, ink gocv.Mat, total 
 		return Surface{}, false
 	}
 	s.HLines, s.VLines = ruledLines(gray, box)
-	long, short := float64(max(rr.Width, rr.Height)), float64(min(rr.Width, rr.Height))
-	s.Kind = surfaceKind(gray, box, long/math.Max(short, 1), a/total, s)
+	s.Kind = surfaceKind(gray, box, aspect, a/total, s)
 	if dark && s.Kind != "wristband" {
 		s.Kind = "screen"
 	}
