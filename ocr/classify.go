@@ -195,6 +195,23 @@ func findLabels(text string) []string {
 	return out
 }
 
+// patientLabels are label kinds that only appear on records about people.
+var patientLabels = map[string]bool{"dob": true, "record": true, "patient": true, "ssn": true,
+	"account": true, "plan": true, "id": true, "license": true, "address": true}
+
+// MentionsPatient reports whether text carries a label that only records
+// about people carry ("Patient", "DOB", "MRN", "Acct", "Member"): a
+// screen showing those headers is a patient list even when its rows could
+// not be read.
+func MentionsPatient(text string) bool {
+	for _, l := range findLabels(text) {
+		if patientLabels[l] {
+			return true
+		}
+	}
+	return false
+}
+
 func hasLabel(labels []string, l string) bool {
 	for _, x := range labels {
 		if x == l {

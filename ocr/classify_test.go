@@ -136,3 +136,14 @@ func TestSimilar(t *testing.T) {
 		}
 	}
 }
+
+func TestMentionsPatient(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Time Patient DOB Reason": true, "MRN": true, "Acct #": true,
+		"WASH YOUR HANDS": false, "Ask at the front desk": false, "Room 4": false,
+	} {
+		if got := MentionsPatient(text); got != want {
+			t.Errorf("MentionsPatient(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

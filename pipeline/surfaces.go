@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"photoaudit/barcode"
+	"photoaudit/ocr"
 	"photoaudit/risk"
 	"photoaudit/vision"
 )
@@ -27,9 +28,13 @@ var surfaceIDs = map[string][]risk.Identifier{
 const (
 	alwaysConf     = 0.9
 	unreadableConf = 0.5
-	// goodWordConf is the confidence of a word that counts towards
-	// proving a surface harmless ("Your" on a poster read at 0.79).
-	goodWordConf = 0.7
+	// realWordConf is the confidence from which a token of two or more
+	// letters counts as text at all; goodWordConf the confidence from
+	// which a word of three or more letters counts towards proving a
+	// surface harmless (poster words measured 0.57-0.97, edge junk
+	// 0.34-0.56).
+	realWordConf = 0.5
+	goodWordConf = 0.6
 	// minRowsUnread is how many text rows a surface needs to be redacted
 	// when OCR reads nothing at all from it.
 	minRowsUnread = 4
@@ -86,14 +91,25 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 		}
 	}
 	words, good := 0, 0
+	var all []string
 	for _, l := range lines {
+		all = append(all, l.Text())
 		for _, wd := range l.Words {
+			n := letters(wd.Text)
+			if n < 2 || wd.Conf < realWordConf {
+				continue // "|", "—", "j": edges and specks read as text
+			}
 			words++
-			if wd.Conf >= goodWordConf && letters(wd.Text) >= 3 {
+			if wd.Conf >= goodWordConf && n >= 3 {
 				good++
 			}
 		}
 	}
+	// Harmless: mostly confident words, and none of the headers that only
+	// records about patients carry.
+	harmless := ((good >= 2 && float64(good) >= 0.6*float64(words)) ||
+		(good >= 3 && float64(good) >= 0.4*float64(words))) &&
+		!ocr.MentionsPatient(strings.Join(all, " "))
 	switch {
 	case len(ids) > 0:
 		for id := range ids {
@@ -104,7 +120,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 		region.Identifiers = surfaceIDs[s.Kind]
 		region.Confidence = alwaysConf
 		region.MaskedText = strings.ReplaceAll(s.Kind, "_", " ") + ", redacted whole"
-	case good >= 2 && float64(good) >= 0.6*float64(words):
+	case harmless:
 		return nil, nil // read, and nothing identifying: a poster or a sign
 	case words == 0 && s.Rows < minRowsUnread:
 		return nil, nil // not text after all
