@@ -15,9 +15,6 @@ import (
 type look struct {
 	// harmless are surfaces read and judged harmless (posters, signs).
 	harmless []image.Rectangle
-	// redacted are the boxes covered before this look, grown by the
-	// margin; nil on the first look.
-	redacted []image.Rectangle
 }
 
 // detect runs every detector on img. prev is nil for the first look; for
@@ -36,12 +33,6 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 	}
 	var out []risk.Finding
 	for _, f := range faces {
-		if prev != nil && w.opts.Redact.Method == blur.Solid && touchesAny(f.Box, prev.redacted) {
-			// The edge of a solid box we drew is not a person; a face
-			// cannot show through a solid fill. (Pixelated and blurred
-			// boxes get no such pass.)
-			continue
-		}
 		out = append(out, risk.Finding{
 			Kind: risk.KindFace, Box: f.Box, Confidence: f.Confidence,
 			Identifiers: []risk.Identifier{risk.IDFullFace}, Detector: f.Detector + suffix,
@@ -84,16 +75,6 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 func overlapsAny(r image.Rectangle, boxes []image.Rectangle, iou float64) bool {
 	for _, b := range boxes {
 		if vision.IoU(r, b) >= iou {
-			return true
-		}
-	}
-	return false
-}
-
-// touchesAny reports whether r overlaps or borders (within 2 px) any box.
-func touchesAny(r image.Rectangle, boxes []image.Rectangle) bool {
-	for _, b := range boxes {
-		if r.Overlaps(b.Inset(-2)) {
 			return true
 		}
 	}

@@ -231,8 +231,7 @@ func (w *worker) Audit(path, rel string) (*Result, error) {
 	var safe *photo.Photo
 	verified := false
 	for round := 0; round < 3; round++ {
-		covered := regions(findings)
-		img = blur.Redact(img, covered, w.opts.Redact)
+		img = blur.Redact(img, regions(findings), w.opts.Redact)
 		for i := range findings {
 			findings[i].Redacted = true
 		}
@@ -244,11 +243,7 @@ func (w *worker) Audit(path, rel string) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: re-read safe copy: %w", err)
 		}
-		prev := &look{harmless: first.harmless}
-		for _, r := range covered {
-			prev.redacted = append(prev.redacted, w.opts.Redact.Grow(r.Box, img.Bounds()))
-		}
-		left, _, err := w.detect(safe.Image, prev)
+		left, _, err := w.detect(safe.Image, &look{harmless: first.harmless})
 		if err != nil {
 			return nil, err
 		}
