@@ -19,9 +19,6 @@ func TestNoMatLeak(t *testing.T) {
 		if _, err := Surfaces(s.Image, DefaultSurfaceOptions()); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := TextBlocks(s.Image, DefaultBlockOptions()); err != nil {
-			t.Fatal(err)
-		}
 	}
 	if n := gocv.MatProfile.Count() - before; n != 0 {
 		var b []byte

@@ -34,7 +34,7 @@ type Surface struct {
 	Ink float64
 	// HLines and VLines count ruled lines (a form or a table).
 	HLines, VLines int
-	// Rows counts text-like rows of ink (see TextBlocks).
+	// Rows counts text-like rows of ink (see textRows).
 	Rows int
 	// fit is how well the outline fills its rotated rectangle (0-1).
 	fit float64
@@ -258,7 +258,7 @@ func countRows(img image.Image, box image.Rectangle) (int, error) {
 	strokes := strokeMask(gray, inkGradient)
 	defer strokes.Close()
 	removeRuling(&strokes)
-	return len(textRows(strokes, DefaultBlockOptions())), nil
+	return len(textRows(strokes, DefaultRowOptions())), nil
 }
 
 // removeRuling erases long horizontal and vertical lines (a table's grid,
