@@ -106,24 +106,29 @@ func (d *Detector) Close() error {
 // MinFace face is reliableFace px; the profile cascade, slower and weaker,
 // where a MinProfile face is. Both stay within MaxPixels.
 func (d *Detector) Faces(img image.Image) ([]Region, error) {
+	frontal, _, err := d.cascade(img, &d.frontal, d.opts.MinFace, false)
+	if err != nil {
+		return nil, err
+	}
+	// The profile cascade knows faces turned one way; the mirrored image
+	// shows it those turned the other way.
+	profile, turned, err := d.cascade(img, &d.profile, d.opts.MinProfile, true)
+	if err != nil {
+		return nil, err
+	}
 	var found []Region
 	colour := isColour(img)
 	for _, pass := range []struct {
-		cc       *gocv.CascadeClassifier
-		min      int
+		rects    []image.Rectangle
 		detector string
 		conf     float64
-		mirror   bool
+		confirm  bool // small ones need a second opinion
 	}{
-		{&d.frontal, d.opts.MinFace, "haar-frontal", 0.9, false},
-		{&d.profile, d.opts.MinProfile, "haar-profile", 0.8, false},
-		{&d.profile, d.opts.MinProfile, "haar-profile", 0.8, true},
+		{frontal, "haar-frontal", 0.9, true},
+		{profile, "haar-profile", 0.8, false},
+		{turned, "haar-profile", 0.8, false},
 	} {
-		rs, err := d.cascade(img, pass.cc, pass.min, pass.mirror)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rs {
+		for _, r := range pass.rects {
 			// The enlarged search also reports boxes below MinFace. Haar
 			// boxes are about three quarters of the face a person would
 			// draw (the test face: 23 px box, 31 px labelled).
@@ -134,7 +139,7 @@ func (d *Detector) Faces(img image.Image) ([]Region, error) {
 			if std < d.opts.MinContrast || (colour && skin < d.opts.MinSkin) {
 				continue
 			}
-			if !pass.mirror && pass.detector == "haar-frontal" && r.Dx() < secondOpinionBelow && !d.confirm(img, r) {
+			if pass.confirm && r.Dx() < secondOpinionBelow && !d.confirm(img, r) {
 				continue
 			}
 			found = append(found, Region{Kind: "face", Box: r, Confidence: pass.conf, Detector: pass.detector})
@@ -184,30 +189,36 @@ const (
 )
 
 // cascade runs one classifier so that faces of minFace px and up in img
-// are found, and returns their boxes in img's coordinates.
-func (d *Detector) cascade(img image.Image, cc *gocv.CascadeClassifier, minFace int, mirror bool) ([]image.Rectangle, error) {
+// are found, and returns their boxes in img's coordinates; with mirror it
+// also runs it on the mirrored image, converted and equalised only once.
+func (d *Detector) cascade(img image.Image, cc *gocv.CascadeClassifier, minFace int, mirror bool) (plain, mirrored []image.Rectangle, err error) {
 	scale := float64(reliableFace) / float64(max(minFace, 1))
 	gray, scale, err := grayMat(img, scale, d.opts.MaxPixels)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer gray.Close()
 	// Equalising evens out dim rooms and backlit doorways.
 	gocv.EqualizeHist(gray, &gray)
+	detect := func(flipped bool) []image.Rectangle {
+		rects := cc.DetectMultiScaleWithParams(gray, d.opts.ScaleFactor, d.opts.MinNeighbors, 0,
+			image.Pt(cascadeWindow, cascadeWindow), image.Point{})
+		w := gray.Cols()
+		out := make([]image.Rectangle, 0, len(rects))
+		for _, r := range rects {
+			if flipped {
+				r = image.Rect(w-r.Max.X, r.Min.Y, w-r.Min.X, r.Max.Y)
+			}
+			out = append(out, unscale(r, scale, img.Bounds().Min))
+		}
+		return out
+	}
+	plain = detect(false)
 	if mirror {
 		gocv.Flip(gray, &gray, 1)
+		mirrored = detect(true)
 	}
-	rects := cc.DetectMultiScaleWithParams(gray, d.opts.ScaleFactor, d.opts.MinNeighbors, 0,
-		image.Pt(cascadeWindow, cascadeWindow), image.Point{})
-	w := gray.Cols()
-	out := make([]image.Rectangle, 0, len(rects))
-	for _, r := range rects {
-		if mirror {
-			r = image.Rect(w-r.Max.X, r.Min.Y, w-r.Min.X, r.Max.Y)
-		}
-		out = append(out, unscale(r, scale, img.Bounds().Min))
-	}
-	return out, nil
+	return plain, mirrored, nil
 }
 
 // grayMat converts img to an 8-bit grey Mat scaled by scale but to no
