@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"image"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -133,7 +134,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 		region.Confidence = unreadableConf
 		region.MaskedText = "text that could not be read"
 	}
-	sortIDs(region.Identifiers)
+	slices.Sort(region.Identifiers)
 	return append(out, region), nil
 }
 
@@ -145,12 +146,4 @@ func letters(s string) int {
 		}
 	}
 	return n
-}
-
-func sortIDs(ids []risk.Identifier) {
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -67,7 +68,7 @@ func runEval(cmd *cobra.Command, opts evalOptions) error {
 		return fmt.Errorf("--labels is required")
 	}
 	if opts.Images == "" {
-		opts.Images = dirOf(opts.Labels)
+		opts.Images = filepath.Dir(opts.Labels)
 	}
 	out := opts.Out
 	if out == "" {
@@ -169,11 +170,4 @@ func thresholds(r *eval.Result, o evalOptions) []string {
 		fails = append(fails, fmt.Sprintf("%d photos failed", r.Errors))
 	}
 	return fails
-}
-
-func dirOf(p string) string {
-	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
-		return p[:i]
-	}
-	return "."
 }
