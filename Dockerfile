@@ -8,7 +8,8 @@ RUN scripts/setup.sh build && rm -rf /var/lib/apt/lists/*
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=1 go build -trimpath -o /out/photoaudit ./cmd/photoaudit
+RUN CGO_ENABLED=1 go build -trimpath -o /out/photoaudit ./cmd/photoaudit \
+ && /out/photoaudit models install --dir /out/models
 
 FROM debian:bookworm-slim
 COPY scripts/setup.sh /usr/local/share/photoaudit/setup.sh
@@ -16,6 +17,7 @@ RUN /usr/local/share/photoaudit/setup.sh runtime && rm -rf /var/lib/apt/lists/* 
  && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin photoaudit \
  && mkdir -p /in /out && chown photoaudit /out
 COPY --from=build /out/photoaudit /usr/local/bin/photoaudit
+COPY --from=build /out/models /usr/local/share/photoaudit/models
 # Tesseract's OpenMP threads fight the worker pool; one thread a worker is faster.
 ENV OMP_THREAD_LIMIT=1
 VOLUME ["/in", "/out"]

