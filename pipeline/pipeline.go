@@ -60,7 +60,11 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 		Schema: report.Schema, ToolVersion: opts.ToolVersion,
 		Started: time.Now().Format(time.RFC3339), Config: opts.Config,
 		Images: []report.Image{}, Skipped: skipped,
-		Detectors: []string{"haar-frontal", "haar-profile", "tesseract", "surface"},
+	}
+	faces, missing := vision.FaceDetectors(opts.Vision)
+	rep.Detectors = append(faces, "tesseract", "surface")
+	if missing != nil {
+		rep.Warnings = append(rep.Warnings, "faces were found with the Haar cascades only, which miss more: "+missing.Error())
 	}
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return rep, fmt.Errorf("pipeline: output folder: %w", err)

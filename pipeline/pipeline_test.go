@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -360,5 +361,39 @@ func TestBarcodeMasked(t *testing.T) {
 	}
 	if got := codes[0].MaskedText; got != "CODE_128: ********" {
 		t.Errorf("barcode reported as %q, want the format and a masked number", got)
+	}
+}
+
+// The shared run has the BlazeFace model; without it the scan still runs,
+// on the Haar cascades, and the report says so.
+func TestModelMissing(t *testing.T) {
+	rep, _ := scanned(t)
+	if len(rep.Warnings) != 0 || rep.Detectors[0] != "blazeface-back-256" {
+		t.Errorf("with the model: detectors %v, warnings %v", rep.Detectors, rep.Warnings)
+	}
+	face, err := fixture.LoadFace(fixture.FacePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := t.TempDir(), t.TempDir()
+	for _, s := range fixture.Scenes(face) {
+		if s.Name == "face.jpg" {
+			if err := fixture.Write(in, []fixture.Scene{s}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	opts := testOptions(out)
+	opts.Vision.ModelDir = t.TempDir()
+	inputs, skipped := Collect([]string{in}, out)
+	rep, err = Run(context.Background(), inputs, skipped, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "Haar") || !slices.Contains(rep.Detectors, "haar-frontal") {
+		t.Errorf("without the model: detectors %v, warnings %v", rep.Detectors, rep.Warnings)
+	}
+	if len(rep.Images) != 1 || len(kinds(rep.Images[0])[risk.KindFace]) != 1 {
+		t.Errorf("without the model the face was not found: %+v", rep.Images)
 	}
 }

@@ -21,11 +21,13 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-.pass{background:#dfd}.review{background:#ffd}.block{background:#fdd}.error{background:#eee}
+.warn{background:#fec;padding:4px 8px}.pass{background:#dfd}.review{background:#ffd}.block{background:#fdd}.error{background:#eee}
 section{border-top:2px solid #888;margin-top:2em;padding-top:1em}img{max-width:480px;border:1px solid #999}
 </style></head><body>
 <h1>photoaudit report</h1>
 <p>Started {{.Started}}, tool {{.ToolVersion}}. Detectors: {{join .Detectors}}.</p>
+{{range .Warnings}}<p class="warn">Warning: {{.}}</p>
+{{end}}
 <p>What this means: <b>block</b> photos show patient identifiers and must not be posted;
 <b>review</b> photos need a person to look at the safe copy before posting; <b>pass</b> photos showed nothing the
 detectors know. Safe copies have every finding covered and no metadata. Text below is masked.</p>

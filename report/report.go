@@ -25,9 +25,12 @@ type Report struct {
 	Finished    string   `json:"finished,omitempty"`
 	Config      any      `json:"config"`
 	Detectors   []string `json:"detectors,omitempty"`
-	Images      []Image  `json:"images"`
-	Skipped     []Skip   `json:"skipped,omitempty"`
-	Summary     Summary  `json:"summary"`
+	// Warnings say what made the run weaker than it could be (a model
+	// missing, so a classical detector stood in).
+	Warnings []string `json:"warnings,omitempty"`
+	Images   []Image  `json:"images"`
+	Skipped  []Skip   `json:"skipped,omitempty"`
+	Summary  Summary  `json:"summary"`
 }
 
 // Skip is a file in an input folder that is not a photo by its name.

@@ -1,15 +1,35 @@
 package vision
 
 import (
+	"errors"
 	"image"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/disintegration/imaging"
+
 	"photoaudit/internal/fixture"
+	"photoaudit/models"
 )
 
 func newTestDetector(t testing.TB) *Detector {
 	t.Helper()
-	d, err := NewDetector(DefaultOptions())
+	return newDetectorWith(t, DefaultOptions())
+}
+
+// faceDetectors are the two ways faces are found: BlazeFace (installed by
+// the setup script) and the Haar cascades that stand in when the model is
+// missing, here an empty models folder.
+func faceDetectors(t *testing.T) map[string]*Detector {
+	haar := DefaultOptions()
+	haar.ModelDir = t.TempDir()
+	return map[string]*Detector{"blazeface": newTestDetector(t), "haar": newDetectorWith(t, haar)}
+}
+
+func newDetectorWith(t testing.TB, opts Options) *Detector {
+	t.Helper()
+	d, err := NewDetector(opts)
 	if err != nil {
 		t.Fatalf("NewDetector: %v (run scripts/setup.sh test)", err)
 	}
@@ -36,29 +56,35 @@ func scenes(t testing.TB) map[string]fixture.Scene {
 
 // The PhotoPrism pattern: expected face counts per scene.
 func TestFaces(t *testing.T) {
-	d := newTestDetector(t)
 	all := scenes(t)
-	for name, want := range map[string]int{"face.jpg": 1, "poster.jpg": 0, "screen.jpg": 0, "document.jpg": 0} {
-		t.Run(name, func(t *testing.T) {
-			s := all[name]
-			got, err := d.Faces(s.Image)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != want {
-				t.Fatalf("found %d faces %v, want %d", len(got), got, want)
-			}
-			for _, r := range s.Regions {
-				if r.Kind != "face" {
-					continue
+	for det, d := range faceDetectors(t) {
+		for name, want := range map[string]int{"face.jpg": 1, "poster.jpg": 0, "screen.jpg": 0, "document.jpg": 0} {
+			t.Run(det+"/"+name, func(t *testing.T) {
+				s := all[name]
+				got, err := d.Faces(s.Image)
+				if err != nil {
+					t.Fatal(err)
 				}
-				if iou := IoU(got[0].Box, r.Box); iou < 0.3 {
-					t.Errorf("face box %v, labelled %v: IoU %.2f", got[0].Box, r.Box, iou)
+				if len(got) != want {
+					t.Fatalf("found %d faces %v, want %d", len(got), got, want)
 				}
-			}
-		})
+				for _, r := range s.Regions {
+					if r.Kind != "face" {
+						continue
+					}
+					if iou := IoU(got[0].Box, r.Box); iou < 0.3 {
+						t.Errorf("face box %v, labelled %v: IoU %.2f", got[0].Box, r.Box, iou)
+					}
+					if want := wantDetector[det]; got[0].Detector != want {
+						t.Errorf("found by %q, want %q", got[0].Detector, want)
+					}
+				}
+			})
+		}
 	}
 }
+
+var wantDetector = map[string]string{"blazeface": "blazeface-back-256", "haar": "haar-frontal"}
 
 // A small face, about 30 px wide in a 2 MP photo, is still found: small
 // photos are enlarged for the cascade.
@@ -72,16 +98,84 @@ func TestSmallFace(t *testing.T) {
 		img.Pix[i] = 190
 	}
 	r := fixture.Face(img, face, 800, 500, 52) // the face itself is about 30 px wide
-	got, err := newTestDetector(t).Faces(img)
+	for det, d := range faceDetectors(t) {
+		got, err := d.Faces(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !anyOverlaps(got, r.Box) {
+			t.Errorf("%s: face %v (%d px) not found; found %v", det, r.Box, r.Box.Dx(), got)
+		}
+	}
+}
+
+func anyOverlaps(rs []Region, box image.Rectangle) bool {
+	for _, g := range rs {
+		if IoU(g.Box, box) >= 0.3 {
+			return true
+		}
+	}
+	return false
+}
+
+// BlazeFace's tiles reach a 24 px face (20 px of face, the smallest the
+// scorer counts) anywhere in a 12 MP photo, a tile seam included, and a
+// face filling most of the frame.
+func TestBlazeFaceSizes(t *testing.T) {
+	face, err := fixture.LoadFace(fixture.FacePath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, g := range got {
-		if IoU(g.Box, r.Box) >= 0.3 {
-			return
+	d := newTestDetector(t)
+	for _, c := range []struct {
+		w, h, x, y, size int
+	}{
+		{4032, 3024, 2000, 1500, 46},
+		{4032, 3024, 420, 60, 46},    // across the first tile's right edge
+		{4032, 3024, 3990, 2990, 46}, // in the last, partial tile
+		{4032, 3024, 2016, 1512, 2600},
+		{640, 480, 320, 240, 400},
+	} {
+		img := image.NewNRGBA(image.Rect(0, 0, c.w, c.h))
+		for i := range img.Pix {
+			img.Pix[i] = 160
+		}
+		r := fixture.Face(img, face, c.x, c.y, c.size)
+		got, err := d.Faces(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !anyOverlaps(got, r.Box) {
+			t.Errorf("%dx%d: face %v (%d px) not found; found %v", c.w, c.h, r.Box, r.Box.Dx(), got)
 		}
 	}
-	t.Errorf("face %v (%d px) not found; found %v", r.Box, r.Box.Dx(), got)
+}
+
+func TestFaceDetectors(t *testing.T) {
+	names, err := FaceDetectors(DefaultOptions())
+	if err != nil || len(names) != 1 || names[0] != "blazeface-back-256" {
+		t.Errorf("installed model: %v, %v; want blazeface alone (run scripts/setup.sh test)", names, err)
+	}
+	opts := DefaultOptions()
+	opts.ModelDir = t.TempDir()
+	names, err = FaceDetectors(opts)
+	if !errors.Is(err, models.ErrMissing) || len(names) != 2 || names[0] != "haar-frontal" {
+		t.Errorf("no model: %v, %v; want the Haar cascades and ErrMissing", names, err)
+	}
+	// A model file that is there but altered is an error, not a fallback.
+	if err := os.WriteFile(filepath.Join(opts.ModelDir, models.BlazeFace.Installed()), []byte("not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := NewDetector(opts); err == nil {
+		d.Close()
+		t.Error("NewDetector accepted a model with the wrong checksum")
+	}
+	opts = DefaultOptions()
+	opts.Haar = "sometimes"
+	if d, err := NewDetector(opts); err == nil {
+		d.Close()
+		t.Error("NewDetector accepted haar: sometimes")
+	}
 }
 
 func TestMergeOverlaps(t *testing.T) {
@@ -100,17 +194,20 @@ func TestMergeOverlaps(t *testing.T) {
 	}
 }
 
+// BenchmarkFaces12MP times each face detector on the generated face
+// scene enlarged to 12 MP (skin-coloured walls and all, so BlazeFace
+// skips no tile for being bare). Run with taskset -c 0 for one core.
 func BenchmarkFaces12MP(b *testing.B) {
-	face, err := fixture.LoadFace(fixture.FacePath())
-	if err != nil {
-		b.Fatal(err)
+	haar := DefaultOptions()
+	haar.ModelDir = b.TempDir()
+	for name, opts := range map[string]Options{"blazeface": DefaultOptions(), "haar": haar} {
+		b.Run(name, func(b *testing.B) { benchFaces(b, opts) })
 	}
-	img := image.NewNRGBA(image.Rect(0, 0, 4032, 3024))
-	for i := range img.Pix {
-		img.Pix[i] = 190
-	}
-	fixture.Face(img, face, 2000, 1500, 300)
-	d := newTestDetector(b)
+}
+
+func benchFaces(b *testing.B, opts Options) {
+	img := imaging.Resize(scenes(b)["face.jpg"].Image, 4032, 3024, imaging.Linear)
+	d := newDetectorWith(b, opts)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := d.Faces(img); err != nil {

@@ -138,6 +138,9 @@ func runScan(cmd *cobra.Command, opts scanOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(stderr, "photoaudit: warning:", w)
+	}
 	s := rep.Summary
 	if !opts.Quiet {
 		fmt.Fprintf(stderr, "photoaudit: %d photos: %d pass, %d review, %d block, %d errors; report in %s\n",

