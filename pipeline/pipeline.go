@@ -41,6 +41,10 @@ type Options struct {
 	Lists    ocr.Lists
 	Policy   risk.Policy
 	Redact   blur.Options
+	// Shard, when set, says this run is one share of a larger one: the
+	// reports are named report.shard-I-of-N.* (see ReportName) and carry
+	// the spec, for report merge.
+	Shard ShardSpec
 	// ToolVersion and Config are echoed into the report.
 	ToolVersion string
 	Config      any
@@ -60,6 +64,9 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 		Schema: report.Schema, ToolVersion: opts.ToolVersion,
 		Started: time.Now().Format(time.RFC3339), Config: opts.Config,
 		Images: []report.Image{}, Skipped: skipped,
+	}
+	if opts.Shard.N > 1 {
+		rep.Shard = opts.Shard.String()
 	}
 	faces, missing := vision.FaceDetectors(opts.Vision)
 	rep.Detectors = append(faces, "tesseract", "surface")
@@ -122,14 +129,24 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 	runErr := g.Wait()
 	rep.Finished = time.Now().Format(time.RFC3339)
 	rep.Summarize()
-	if err := writeReports(rep, opts); err != nil {
+	if err := WriteReports(rep, opts.Out, ReportName(opts.Shard), opts.Formats); err != nil {
 		return rep, err
 	}
 	return rep, runErr
 }
 
-func writeReports(rep *report.Report, opts Options) error {
-	formats := opts.Formats
+// ReportName is the base name of a run's reports: "report", or
+// "report.shard-I-of-N" for a share.
+func ReportName(s ShardSpec) string {
+	if s.N <= 1 {
+		return "report"
+	}
+	return fmt.Sprintf("report.shard-%d-of-%d", s.I, s.N)
+}
+
+// WriteReports writes rep as out/name.<format> for each of formats
+// (default json, html and csv), each atomically.
+func WriteReports(rep *report.Report, out, name string, formats []string) error {
 	if len(formats) == 0 {
 		formats = []string{"json", "html", "csv"}
 	}
@@ -145,7 +162,7 @@ func writeReports(rep *report.Report, opts Options) error {
 		default:
 			return fmt.Errorf("pipeline: unknown report format %q", f)
 		}
-		if err := report.WriteFileAtomic(filepath.Join(opts.Out, "report."+f), write); err != nil {
+		if err := report.WriteFileAtomic(filepath.Join(out, name+"."+f), write); err != nil {
 			return err
 		}
 	}
@@ -207,12 +224,53 @@ func (w *worker) audit(in Input) (im report.Image) {
 // Result is one photo's audit.
 type Result struct {
 	Image report.Image
-	// Safe is the safe copy as written (nil when none was written).
-	Safe *photo.Photo
+	// Safe is the verified safe copy (nil when the photo is blocked for
+	// still showing risk), Encoded its bytes and SafeName its name.
+	Safe     *photo.Photo
+	Encoded  []byte
+	SafeName string
 }
 
-// Audit runs the whole pipeline on one file and writes its safe copy.
+// Auditor audits one photo at a time with its own detectors; it is what
+// a long-running caller (watch) holds. Not safe for concurrent use.
+type Auditor struct{ w *worker }
+
+// NewAuditor loads the detectors for opts.
+func NewAuditor(opts Options) (*Auditor, error) {
+	w, err := newWorker(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Auditor{w: w}, nil
+}
+
+// Inspect audits the photo at path, named rel, and writes nothing. A
+// photo whose safe copy still showed risk comes back blocked with no
+// safe copy and an error wrapping ErrVerify.
+func (a *Auditor) Inspect(path, rel string) (*Result, error) { return a.w.inspect(path, rel) }
+
+// Close frees the detectors.
+func (a *Auditor) Close() error { return a.w.Close() }
+
+// Audit runs the whole pipeline on one file and writes its safe copy
+// under Out/safe.
 func (w *worker) Audit(path, rel string) (*Result, error) {
+	res, err := w.inspect(path, rel)
+	if err != nil {
+		return res, err
+	}
+	dest := filepath.Join(w.opts.Out, "safe", filepath.FromSlash(res.SafeName))
+	if err := report.WriteFileAtomic(dest, func(f *os.File) error {
+		_, err := f.Write(res.Encoded)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	res.Image.SafeCopy = filepath.ToSlash(filepath.Join("safe", filepath.FromSlash(res.SafeName)))
+	return res, nil
+}
+
+func (w *worker) inspect(path, rel string) (*Result, error) {
 	p, err := photo.Load(path, w.opts.Photo)
 	if err != nil {
 		return nil, err
@@ -276,16 +334,8 @@ func (w *worker) Audit(path, rel string) (*Result, error) {
 		}
 		return &Result{Image: im}, fmt.Errorf("pipeline: %s: %w", rel, ErrVerify)
 	}
-	dest := filepath.Join(w.opts.Out, "safe", filepath.FromSlash(safeName))
-	if err := report.WriteFileAtomic(dest, func(f *os.File) error {
-		_, err := f.Write(encoded)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	im.SafeCopy = filepath.ToSlash(filepath.Join("safe", filepath.FromSlash(safeName)))
 	if prev, err := report.Preview(safe.Image, im.Findings); err == nil {
 		im.Preview = prev
 	}
-	return &Result{Image: im, Safe: safe}, nil
+	return &Result{Image: im, Safe: safe, Encoded: encoded, SafeName: safeName}, nil
 }

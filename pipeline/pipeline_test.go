@@ -397,3 +397,70 @@ func TestModelMissing(t *testing.T) {
 		t.Errorf("without the model the face was not found: %+v", rep.Images)
 	}
 }
+
+// Three shards of the shared run's inputs, merged, give the report the
+// unsharded run gave: the same photos once each, the same decisions.
+func TestShardsEqualOneRun(t *testing.T) {
+	whole, _ := scanned(t)
+	out := t.TempDir()
+	inputs, skipped := Collect([]string{scan.in}, scan.out)
+	var shards []*report.Report
+	counted := 0
+	for i := 1; i <= 3; i++ {
+		spec := ShardSpec{I: i, N: 3}
+		share := Shard(inputs, spec)
+		counted += len(share)
+		opts := testOptions(out)
+		opts.Shard = spec
+		rep, err := Run(context.Background(), share, skipped, opts, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(filepath.Join(out, ReportName(spec)+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := report.ReadJSON(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Shard != spec.String() || len(back.Images) != len(rep.Images) {
+			t.Errorf("shard %v: report says %q with %d photos", spec, back.Shard, len(back.Images))
+		}
+		shards = append(shards, back)
+	}
+	if counted != len(inputs) {
+		t.Errorf("shares hold %d inputs, want %d", counted, len(inputs))
+	}
+	merged, err := report.Merge(shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.Summary != whole.Summary || len(merged.Images) != len(whole.Images) || len(merged.Skipped) != len(whole.Skipped) {
+		t.Fatalf("merged summary %+v (%d skipped), one run %+v (%d skipped)", merged.Summary, len(merged.Skipped), whole.Summary, len(whole.Skipped))
+	}
+	for i, im := range merged.Images {
+		w := whole.Images[i]
+		if im.Source != w.Source || im.Decision != w.Decision || im.Score != w.Score || im.SafeCopy != w.SafeCopy ||
+			len(im.Findings) != len(w.Findings) || (im.Error == "") != (w.Error == "") {
+			t.Errorf("%s: merged %s %d (%d findings, safe %q, error %q); one run %s %s %d (%d findings, safe %q, error %q)",
+				im.Source, im.Decision, im.Score, len(im.Findings), im.SafeCopy, im.Error,
+				w.Source, w.Decision, w.Score, len(w.Findings), w.SafeCopy, w.Error)
+		}
+	}
+	if _, err := report.Merge(shards[:2]); err == nil || !strings.Contains(err.Error(), "3/3") {
+		t.Errorf("merge without shard 3/3: error %v", err)
+	}
+	if _, err := report.Merge(append(shards, shards[0])); err == nil {
+		t.Error("merge accepted a shard twice")
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	for s, ok := range map[string]bool{"1/1": true, "2/8": true, "8/8": true, "0/8": false, "9/8": false, "a/b": false, "3": false, "1/0": false} {
+		if _, err := ParseShard(s); (err == nil) != ok {
+			t.Errorf("ParseShard(%q) error %v", s, err)
+		}
+	}
+}

@@ -25,6 +25,8 @@ type Report struct {
 	Finished    string   `json:"finished,omitempty"`
 	Config      any      `json:"config"`
 	Detectors   []string `json:"detectors,omitempty"`
+	// Shard is "I/N" when the run audited one share of its inputs.
+	Shard string `json:"shard,omitempty"`
 	// Warnings say what made the run weaker than it could be (a model
 	// missing, so a classical detector stood in).
 	Warnings []string `json:"warnings,omitempty"`

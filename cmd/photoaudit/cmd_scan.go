@@ -40,6 +40,8 @@ type scanOptions struct {
 	Out     string
 	FailOn  string
 	Formats string
+	Shard   string
+	shard   pipeline.ShardSpec
 }
 
 func (o *scanOptions) AddFlags(f *pflag.FlagSet) {
@@ -47,6 +49,7 @@ func (o *scanOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.Out, "out", "o", "", "output folder for safe/ and the reports (required; $PHOTOAUDIT_OUT)")
 	f.StringVar(&o.FailOn, "fail-on", "block", "exit 1 when a photo's decision is at or above this: review, block or never")
 	f.StringVar(&o.Formats, "format", "json,html,csv", "reports to write, comma-separated: json, html, csv")
+	f.StringVar(&o.Shard, "shard", "", "audit only share I of N of the inputs (by content hash), e.g. 2/8; reports are named report.shard-I-of-N.*; join them with 'photoaudit report merge'")
 }
 
 // Finalize applies environment fallbacks and checks values.
@@ -60,6 +63,12 @@ func (o *scanOptions) Finalize() error {
 	if o.FailOn != "never" {
 		if _, ok := risk.ParseDecision(o.FailOn); !ok || o.FailOn == "pass" {
 			return fmt.Errorf("--fail-on %q: want review, block or never", o.FailOn)
+		}
+	}
+	if o.Shard != "" {
+		var err error
+		if o.shard, err = pipeline.ParseShard(o.Shard); err != nil {
+			return fmt.Errorf("--%w", err)
 		}
 	}
 	for _, f := range strings.Split(o.Formats, ",") {
@@ -112,7 +121,8 @@ skipped; hidden files and folders are not read.
 ` + exitHelp,
 		Example: `  photoaudit scan ~/Pictures/clinic --out /tmp/audit
   photoaudit scan a.jpg b.png --out out --fail-on review --redact pixelate
-  photoaudit scan inbox/ --out out --config practice.yaml --workers 2 --format json`,
+  photoaudit scan inbox/ --out out --config practice.yaml --workers 2 --format json
+  photoaudit scan /library --out /out --shard 3/8   # one of 8 parallel jobs`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Finalize(); err != nil {
@@ -131,7 +141,9 @@ func runScan(cmd *cobra.Command, opts scanOptions, args []string) error {
 		return err
 	}
 	popts.Formats = strings.Split(opts.Formats, ",")
+	popts.Shard = opts.shard
 	inputs, skipped := pipeline.Collect(args, opts.Out)
+	inputs = pipeline.Shard(inputs, opts.shard)
 	stderr := cmd.ErrOrStderr()
 	progress := newProgress(stderr, len(inputs), opts.Quiet)
 	rep, err := pipeline.Run(cmd.Context(), inputs, skipped, popts, progress)
