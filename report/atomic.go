@@ -41,5 +41,18 @@ func WriteFileAtomic(path string, write func(f *os.File) error) (err error) {
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
+	return SyncDir(dir)
+}
+
+// SyncDir makes a rename or create in dir durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("report: sync %s: %w", dir, err)
+	}
 	return nil
 }

@@ -51,7 +51,7 @@ without metadata, and a report a compliance officer can act on.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCommand(), newEvalCommand(), newModelsCommand(), newReportCommand(), newVersionCommand())
+	root.AddCommand(newScanCommand(), newEvalCommand(), newModelsCommand(), newReportCommand(), newWatchCommand(), newVersionCommand())
 	return root
 }
 
