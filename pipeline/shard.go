@@ -3,6 +3,7 @@ package pipeline
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -48,27 +49,28 @@ func Shard(inputs []Input, spec ShardSpec) []Input {
 func shardOf(in Input, n int) int {
 	var sum []byte
 	if in.Err == nil {
-		if h, err := hashFile(in.Path); err == nil {
-			sum = h
+		if h, err := HashFile(in.Path); err == nil {
+			sum, _ = hex.DecodeString(h)
 		}
 	}
-	if sum == nil {
+	if len(sum) < 8 {
 		h := sha256.Sum256([]byte(in.Rel))
 		sum = h[:]
 	}
 	return int(binary.BigEndian.Uint64(sum[:8]) % uint64(n))
 }
 
-// hashFile returns the SHA-256 of the file at path.
-func hashFile(path string) ([]byte, error) {
+// HashFile returns the SHA-256 of the file at path, in hex: the content
+// key of sharding and of the watch store.
+func HashFile(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return nil, err
+		return "", err
 	}
-	return h.Sum(nil), nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

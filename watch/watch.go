@@ -347,7 +347,7 @@ func (w *watcher) ready() []obs {
 func (w *watcher) handle(a *pipeline.Auditor, o obs) error {
 	rel, _ := filepath.Rel(w.opts.Inbox, o.path)
 	rel = filepath.ToSlash(rel)
-	sum, err := hashFile(o.path)
+	sum, err := pipeline.HashFile(o.path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil // gone before we got to it
@@ -544,19 +544,6 @@ func outName(rel, sum string) string {
 	stem := strings.TrimSuffix(rel, filepath.Ext(rel))
 	stem = strings.ReplaceAll(stem, "/", "_")
 	return stem + "-" + sum[:12]
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func copyFile(src, dst string) error {
