@@ -133,6 +133,15 @@ func (r *Reader) Read(img image.Image) ([]Line, error) {
 			scale = 3
 		}
 	}
+	return r.read(img, scale)
+}
+
+// ReadAsIs reads img at its own size: for images already made for
+// Tesseract, such as a mosaic of text lines scaled to a good height.
+func (r *Reader) ReadAsIs(img image.Image) ([]Line, error) { return r.read(img, 1) }
+
+func (r *Reader) read(img image.Image, scale float64) ([]Line, error) {
+	b := img.Bounds()
 	gray := imaging.Grayscale(img)
 	if scale != 1 {
 		w := int(float64(b.Dx())*scale + 0.5)

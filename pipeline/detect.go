@@ -6,6 +6,7 @@ import (
 	"image"
 
 	"photoaudit/blur"
+	"photoaudit/models"
 	"photoaudit/photo"
 	"photoaudit/risk"
 	"photoaudit/vision"
@@ -68,6 +69,24 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 			seen.harmless = append(seen.harmless, s.Box)
 		}
 		out = append(out, fs...)
+	}
+	// Scene text last: lines inside a surface that is redacted whole need
+	// no reading.
+	var covered []image.Rectangle
+	for _, f := range out {
+		if f.Kind != risk.KindFace && f.Kind != risk.KindText && !f.Box.Empty() {
+			covered = append(covered, f.Box)
+		}
+	}
+	scene, err := w.sceneText(img, lines, covered)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, m := range w.cls.Classify(scene) {
+		out = append(out, risk.Finding{
+			Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
+			Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: models.TextDet.Name + "+tesseract" + suffix,
+		})
 	}
 	return out, seen, nil
 }

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"photoaudit/blur"
+	"photoaudit/models"
 	"photoaudit/ocr"
 	"photoaudit/photo"
 	"photoaudit/report"
@@ -72,6 +73,11 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 	rep.Detectors = append(faces, "tesseract", "surface")
 	if missing != nil {
 		rep.Warnings = append(rep.Warnings, "faces were found with the Haar cascades only, which miss more: "+missing.Error())
+	}
+	if err := vision.TextDetector(opts.Vision); err != nil {
+		rep.Warnings = append(rep.Warnings, "scene text was found by Tesseract's own layout only, which misses text on screens and signs: "+err.Error())
+	} else {
+		rep.Detectors = append(rep.Detectors, models.TextDet.Name)
 	}
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return rep, fmt.Errorf("pipeline: output folder: %w", err)

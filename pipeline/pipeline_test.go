@@ -364,11 +364,12 @@ func TestBarcodeMasked(t *testing.T) {
 	}
 }
 
-// The shared run has the BlazeFace model; without it the scan still runs,
-// on the Haar cascades, and the report says so.
+// The shared run has the neural models; without them the scan still
+// runs, on the Haar cascades and Tesseract's own layout, and the report
+// says so.
 func TestModelMissing(t *testing.T) {
 	rep, _ := scanned(t)
-	if len(rep.Warnings) != 0 || rep.Detectors[0] != "blazeface-back-256" {
+	if len(rep.Warnings) != 0 || rep.Detectors[0] != "blazeface-back-256" || !slices.Contains(rep.Detectors, "ppocr-v4-det") {
 		t.Errorf("with the model: detectors %v, warnings %v", rep.Detectors, rep.Warnings)
 	}
 	face, err := fixture.LoadFace(fixture.FacePath())
@@ -390,7 +391,8 @@ func TestModelMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "Haar") || !slices.Contains(rep.Detectors, "haar-frontal") {
+	if len(rep.Warnings) != 2 || !strings.Contains(rep.Warnings[0], "Haar") || !strings.Contains(rep.Warnings[1], "scene text") ||
+		!slices.Contains(rep.Detectors, "haar-frontal") || slices.Contains(rep.Detectors, "ppocr-v4-det") {
 		t.Errorf("without the model: detectors %v, warnings %v", rep.Detectors, rep.Warnings)
 	}
 	if len(rep.Images) != 1 || len(kinds(rep.Images[0])[risk.KindFace]) != 1 {

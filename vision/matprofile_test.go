@@ -16,6 +16,9 @@ func TestNoMatLeak(t *testing.T) {
 		if _, err := d.Faces(s.Image); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := d.TextLines(s.Image); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := Surfaces(s.Image, DefaultSurfaceOptions()); err != nil {
 			t.Fatal(err)
 		}

@@ -102,6 +102,7 @@ func FaceDetectors(opts Options) (names []string, missing error) {
 // use: give each worker its own, and Close it.
 type Detector struct {
 	blaze   *blazeFace // nil when the model is missing
+	text    *textDet   // nil when the model is missing
 	haar    bool
 	frontal gocv.CascadeClassifier
 	profile gocv.CascadeClassifier
@@ -136,6 +137,15 @@ func NewDetector(opts Options) (*Detector, error) {
 		d.Close()
 		return nil, err
 	}
+	if path, err := models.Verify(opts.ModelDir, models.TextDet); err == nil {
+		if d.text, err = loadTextDet(path); err != nil {
+			d.Close()
+			return nil, err
+		}
+	} else if !errors.Is(err, models.ErrMissing) {
+		d.Close()
+		return nil, err
+	}
 	for _, c := range []struct {
 		cc   *gocv.CascadeClassifier
 		file string
@@ -151,11 +161,30 @@ func NewDetector(opts Options) (*Detector, error) {
 
 // Close frees the classifiers.
 func (d *Detector) Close() error {
-	var err error
+	var errs []error
 	if d.blaze != nil {
-		err = d.blaze.Close()
+		errs = append(errs, d.blaze.Close())
 	}
-	return errors.Join(err, d.frontal.Close(), d.profile.Close(), d.second.Close())
+	if d.text != nil {
+		errs = append(errs, d.text.Close())
+	}
+	return errors.Join(append(errs, d.frontal.Close(), d.profile.Close(), d.second.Close())...)
+}
+
+// TextLines finds lines of scene text with the PP-OCRv4 detector; nil
+// when its model is missing (see TextDetector).
+func (d *Detector) TextLines(img image.Image) ([]Region, error) {
+	if d.text == nil {
+		return nil, nil
+	}
+	return d.text.detect(img)
+}
+
+// TextDetector says whether a Detector made with opts finds scene text
+// with the neural detector, and if not, why.
+func TextDetector(opts Options) error {
+	_, err := models.Verify(opts.ModelDir, models.TextDet)
+	return err
 }
 
 // Faces finds faces in img with BlazeFace, or the Haar cascades, or both

@@ -215,3 +215,48 @@ func benchFaces(b *testing.B, opts Options) {
 		}
 	}
 }
+
+// The text detector finds the document's lines (six of them, 22-26 px
+// text) inside the paper and nothing on the empty wall; without its model
+// TextLines returns nothing and no error.
+func TestTextLines(t *testing.T) {
+	s := scenes(t)["document.jpg"]
+	d := newTestDetector(t)
+	lines, err := d.TextLines(s.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paper := s.Regions[0].Box
+	inside := 0
+	for _, l := range lines {
+		if l.Box.In(paper.Inset(-8)) {
+			inside++
+		} else {
+			t.Errorf("text line %v outside the paper %v", l.Box, paper)
+		}
+	}
+	if inside < 4 {
+		t.Errorf("%d text lines on the paper, want the document's lines (>= 4)", inside)
+	}
+	if err := TextDetector(DefaultOptions()); err != nil {
+		t.Errorf("TextDetector: %v (run scripts/setup.sh test)", err)
+	}
+	opts := DefaultOptions()
+	opts.ModelDir = t.TempDir()
+	if lines, err := newDetectorWith(t, opts).TextLines(s.Image); err != nil || lines != nil {
+		t.Errorf("without the model: %v, %v", lines, err)
+	}
+}
+
+// BenchmarkTextLines12MP times the scene-text detector on the document
+// scene enlarged to 12 MP. Run with taskset -c 0 for one core.
+func BenchmarkTextLines12MP(b *testing.B) {
+	img := imaging.Resize(scenes(b)["document.jpg"].Image, 4032, 3024, imaging.Linear)
+	d := newTestDetector(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.TextLines(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -58,6 +58,9 @@ stops (exit 0). Only one watch may use an --out folder at a time.`,
 			if _, missing := vision.FaceDetectors(popts.Vision); missing != nil {
 				fmt.Fprintln(stderr, "photoaudit: warning: faces are found with the Haar cascades only:", missing)
 			}
+			if err := vision.TextDetector(popts.Vision); err != nil {
+				fmt.Fprintln(stderr, "photoaudit: warning: scene text is found by Tesseract's own layout only:", err)
+			}
 			var log io.Writer = stderr
 			if af.Quiet {
 				log = io.Discard

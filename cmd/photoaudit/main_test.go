@@ -103,3 +103,18 @@ func TestModelsCommand(t *testing.T) {
 		t.Errorf("empty folder: exit %d, want %d; output:\n%s", code, exitRisky, out)
 	}
 }
+
+func TestShardAndMergeUsage(t *testing.T) {
+	dir := t.TempDir()
+	if code, out := run(t, "scan", dir, "--out", filepath.Join(dir, "out"), "--shard", "3/2"); code != exitFatal || !strings.Contains(out, "I/N") {
+		t.Errorf("--shard 3/2: exit %d, output %q", code, out)
+	}
+	// An unsharded report cannot be merged: its photos would count twice.
+	whole := filepath.Join(dir, "report.json")
+	if err := os.WriteFile(whole, []byte(`{"schema":"photoaudit/report/v1","images":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run(t, "report", "merge", whole); code != exitFatal || !strings.Contains(out, "not from a sharded run") {
+		t.Errorf("merge of an unsharded report: exit %d, output %q", code, out)
+	}
+}

@@ -1,0 +1,72 @@
+package pipeline
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+	"strings"
+	"testing"
+
+	"photoaudit/internal/fixture"
+	"photoaudit/ocr"
+	"photoaudit/vision"
+)
+
+// Lines of different sizes, cut into a mosaic, read by Tesseract and
+// mapped back, land on the words where they are in the photo.
+func TestMosaicRoundTrip(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 2000, 1500))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.NRGBA{200, 190, 170, 255}), image.Point{}, draw.Src)
+	texts := []struct {
+		x, y, size int
+		text       string
+	}{
+		{100, 100, 14, "Patient Harold Jenkins"},
+		{900, 700, 40, "Room 12 follow up"},
+		{300, 1300, 20, "DOB 04/12/1957"},
+	}
+	var lines []vision.Region
+	for _, tx := range texts {
+		box := fixture.Text(img, tx.x, tx.y, float64(tx.size), color.Black, tx.text)
+		// A loose box, as the detector gives.
+		lines = append(lines, vision.Region{Kind: "text", Box: box.Inset(-4)})
+	}
+	page, strips, rest := mosaic(img, lines)
+	if len(rest) != 0 || len(strips) != 3 {
+		t.Fatalf("%d strips, %d left over", len(strips), len(rest))
+	}
+	r, err := ocr.NewReader(ocr.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	read, err := r.ReadAsIs(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := unmosaic(read, strips)
+	for i, tx := range texts {
+		var got []string
+		for _, l := range back {
+			if l.Box.In(lines[i].Box.Inset(-max(2, lines[i].Box.Dy()/8))) {
+				got = append(got, l.Text())
+			}
+		}
+		if joined := strings.Join(got, " "); !strings.Contains(joined, strings.Fields(tx.text)[1]) {
+			t.Errorf("line %q: read back in its box as %q; all: %v", tx.text, joined, back)
+		}
+	}
+}
+
+// A page holds as many lines as fit in mosaicPage px; the rest come back.
+func TestMosaicPages(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 500, 5000))
+	var lines []vision.Region
+	for y := 0; y+20 <= 5000; y += 25 {
+		lines = append(lines, vision.Region{Box: image.Rect(10, y, 300, y+20)})
+	}
+	page, strips, rest := mosaic(img, lines)
+	if page.Bounds().Dy() > mosaicPage || len(strips)+len(rest) != len(lines) || len(rest) == 0 {
+		t.Errorf("page %v, %d strips, %d left of %d", page.Bounds(), len(strips), len(rest), len(lines))
+	}
+}
