@@ -3,6 +3,7 @@ package pipeline
 import (
 	"image"
 	"image/draw"
+	"slices"
 	"sort"
 
 	"github.com/disintegration/imaging"
@@ -45,6 +46,12 @@ func (w *worker) sceneText(img image.Image, read []ocr.Line, redacted []image.Re
 			todo = append(todo, r)
 		}
 	}
+	return w.readLines(img, todo)
+}
+
+// readLines reads the given text lines of img through mosaics.
+func (w *worker) readLines(img image.Image, todo []vision.Region) ([]ocr.Line, error) {
+	todo = slices.Clone(todo)
 	sort.Slice(todo, func(i, j int) bool {
 		a, b := todo[i].Box.Min, todo[j].Box.Min
 		return a.Y < b.Y || a.Y == b.Y && a.X < b.X

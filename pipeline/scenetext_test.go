@@ -70,3 +70,30 @@ func TestMosaicPages(t *testing.T) {
 		t.Errorf("page %v, %d strips, %d left of %d", page.Bounds(), len(strips), len(rest), len(lines))
 	}
 }
+
+// A surface passes as harmless on its second reading only if every line
+// the detector saw was read: a clean title must not clear unread
+// handwriting below it.
+func TestAllRead(t *testing.T) {
+	title := vision.Region{Box: image.Rect(0, 0, 400, 40)}
+	scrawl := vision.Region{Box: image.Rect(0, 60, 400, 100)}
+	read := []ocr.Line{{Words: []ocr.Word{
+		{Text: "WASH", Box: image.Rect(10, 5, 90, 35), Conf: 0.92},
+		{Text: "HANDS", Box: image.Rect(100, 5, 200, 35), Conf: 0.9},
+	}}, {Words: []ocr.Word{{Text: "jx", Box: image.Rect(10, 65, 40, 95), Conf: 0.2}}}}
+	if !allRead([]vision.Region{title}, read) {
+		t.Error("the title alone was read and should count as read")
+	}
+	if allRead([]vision.Region{title, scrawl}, read) {
+		t.Error("the unread scrawl line counted as read")
+	}
+	words, harmless := judgeWords(read[:1])
+	if words != 2 || !harmless {
+		t.Errorf("WASH HANDS: %d words, harmless %v", words, harmless)
+	}
+	if _, harmless := judgeWords([]ocr.Line{{Words: []ocr.Word{
+		{Text: "Patient", Conf: 0.95}, {Text: "Room", Conf: 0.95}, {Text: "twelve", Conf: 0.95},
+	}}}); harmless {
+		t.Error("a line naming a patient passed as harmless")
+	}
+}

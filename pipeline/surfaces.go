@@ -89,7 +89,74 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 			region.Confidence = max(region.Confidence, f.Confidence)
 		}
 	}
-	words, good := 0, 0
+	words, harmless := judgeWords(lines)
+	notText := words == 0 && s.Rows < minRowsUnread && s.Kind != "wristband"
+	if !harmless && !notText && len(ids) == 0 && s.Kind != "signin_sheet" {
+		// A second reading, line by line: the text detector's lines on
+		// the surface, each on white at a good height. Tinted posters
+		// and signs that the whole-crop reading garbles read clean.
+		found, err := w.faces.TextLines(sub.SubImage(box))
+		if err != nil {
+			return nil, err
+		}
+		again, err := w.readLines(img, found)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range w.cls.Classify(again) {
+			out = append(out, risk.Finding{Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
+				Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: "ppocr-v4-det+tesseract-surface" + suffix})
+			for _, id := range m.Identifiers {
+				ids[id] = true
+			}
+			region.Confidence = max(region.Confidence, m.Confidence)
+		}
+		switch {
+		case len(ids) > 0:
+		case len(found) == 0 && s.Kind != "wristband":
+			// The text detector sees no line at all: what Tesseract took
+			// for words is texture (shelves, boxes, wood grain).
+			notText = true
+		default:
+			// Every line the detector saw must have been read, or an
+			// unread line of handwriting could hide behind a clean title.
+			_, harmless = judgeWords(again)
+			harmless = harmless && allRead(found, again)
+		}
+	}
+	switch {
+	case len(ids) > 0:
+		for id := range ids {
+			region.Identifiers = append(region.Identifiers, id)
+		}
+		region.MaskedText = "identifiers read on the " + strings.ReplaceAll(s.Kind, "_", " ")
+	case s.Kind == "signin_sheet":
+		region.Identifiers = surfaceIDs[s.Kind]
+		region.Confidence = alwaysConf
+		region.MaskedText = strings.ReplaceAll(s.Kind, "_", " ") + ", redacted whole"
+	case harmless:
+		return nil, nil // read, and nothing identifying: a poster or a sign
+	case notText:
+		// Not text after all. A wristband's print is often too small to
+		// read at all; a band-shaped label with a row of ink fails closed.
+		return nil, nil
+	default:
+		region.Identifiers = surfaceIDs[s.Kind]
+		region.Confidence = unreadableConf
+		region.MaskedText = "text that could not be read"
+	}
+	slices.Sort(region.Identifiers)
+	return append(out, region), nil
+}
+
+// judgeWords counts the words of two or more letters in lines and says
+// whether they prove the text harmless: mostly confident words, and none
+// of the headers that only records about patients carry. (Looser rules
+// measured on the composites cut false alarms from 6 to 3 of 14 but
+// cleared handwritten whiteboards and left 6-7 surnames readable in safe
+// copies: a leak is worse than a review.)
+func judgeWords(lines []ocr.Line) (words int, harmless bool) {
+	good := 0
 	var all []string
 	for _, l := range lines {
 		all = append(all, l.Text())
@@ -106,36 +173,26 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 			}
 		}
 	}
-	// Harmless: mostly confident words, and none of the headers that only
-	// records about patients carry. (Looser rules measured on the
-	// composites cut false alarms from 6 to 3 of 14 but cleared
-	// handwritten whiteboards and left 6-7 surnames readable in safe
-	// copies: a leak is worse than a review.)
-	harmless := good >= 2 && float64(good) >= 0.6*float64(words) &&
-		!ocr.MentionsPatient(strings.Join(all, " "))
-	switch {
-	case len(ids) > 0:
-		for id := range ids {
-			region.Identifiers = append(region.Identifiers, id)
+	return words, good >= 2 && float64(good) >= 0.6*float64(words) && !ocr.MentionsPatient(strings.Join(all, " "))
+}
+
+// allRead says whether each detected line holds a confidently read word.
+func allRead(found []vision.Region, lines []ocr.Line) bool {
+	for _, f := range found {
+		ok := false
+		for _, l := range lines {
+			for _, wd := range l.Words {
+				c := wd.Box.Min.Add(wd.Box.Max).Div(2)
+				if c.In(f.Box) && wd.Conf >= goodWordConf && letters(wd.Text) >= 3 {
+					ok = true
+				}
+			}
 		}
-		region.MaskedText = "identifiers read on the " + strings.ReplaceAll(s.Kind, "_", " ")
-	case s.Kind == "signin_sheet":
-		region.Identifiers = surfaceIDs[s.Kind]
-		region.Confidence = alwaysConf
-		region.MaskedText = strings.ReplaceAll(s.Kind, "_", " ") + ", redacted whole"
-	case harmless:
-		return nil, nil // read, and nothing identifying: a poster or a sign
-	case words == 0 && s.Rows < minRowsUnread && s.Kind != "wristband":
-		// Not text after all. A wristband's print is often too small to
-		// read at all; a band-shaped label with a row of ink fails closed.
-		return nil, nil
-	default:
-		region.Identifiers = surfaceIDs[s.Kind]
-		region.Confidence = unreadableConf
-		region.MaskedText = "text that could not be read"
+		if !ok {
+			return false
+		}
 	}
-	slices.Sort(region.Identifiers)
-	return append(out, region), nil
+	return true
 }
 
 func letters(s string) int {
