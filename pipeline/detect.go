@@ -78,9 +78,16 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 			covered = append(covered, f.Box)
 		}
 	}
-	scene, err := w.sceneText(img, lines, covered)
+	scene, unread, err := w.sceneText(img, lines, covered)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, b := range unread {
+		out = append(out, risk.Finding{
+			Kind: risk.KindText, Box: b, Confidence: unreadableConf,
+			Identifiers: []risk.Identifier{risk.IDName}, MaskedText: "lines of text that could not be read",
+			Detector: models.TextDet.Name + suffix,
+		})
 	}
 	for _, m := range w.cls.Classify(scene) {
 		out = append(out, risk.Finding{
