@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"photoaudit/barcode"
+	"photoaudit/models"
 	"photoaudit/ocr"
 	"photoaudit/risk"
 	"photoaudit/vision"
@@ -60,14 +61,19 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 	var out []risk.Finding
 	region := risk.Finding{Kind: risk.Kind(s.Kind), Box: s.Box, Detector: "surface" + suffix}
 	ids := map[risk.Identifier]bool{}
-	for _, m := range w.cls.Classify(lines) {
-		out = append(out, risk.Finding{Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
-			Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: "tesseract-surface" + suffix})
-		for _, id := range m.Identifiers {
-			ids[id] = true
+	// take adds what a reading identified, as text findings and as what
+	// the surface exposes.
+	take := func(lines []ocr.Line, detector string) {
+		for _, m := range w.cls.Classify(lines) {
+			out = append(out, risk.Finding{Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
+				Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: detector + suffix})
+			for _, id := range m.Identifiers {
+				ids[id] = true
+			}
+			region.Confidence = max(region.Confidence, m.Confidence)
 		}
-		region.Confidence = max(region.Confidence, m.Confidence)
 	}
+	take(lines, "tesseract-surface")
 	if s.Kind == "wristband" || s.Kind == "badge" || s.Kind == "document" {
 		codes, err := barcode.Decode(sub.SubImage(box))
 		if err != nil {
@@ -103,14 +109,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range w.cls.Classify(again) {
-			out = append(out, risk.Finding{Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
-				Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: "ppocr-v4-det+tesseract-surface" + suffix})
-			for _, id := range m.Identifiers {
-				ids[id] = true
-			}
-			region.Confidence = max(region.Confidence, m.Confidence)
-		}
+		take(again, models.TextDet.Name+"+tesseract-surface")
 		switch {
 		case len(ids) > 0:
 		case len(found) == 0 && s.Kind != "wristband":
