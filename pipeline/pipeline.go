@@ -45,7 +45,7 @@ type Options struct {
 	// Shard, when set, says this run is one share of a larger one: the
 	// reports are named report.shard-I-of-N.* (see ReportName) and carry
 	// the spec, for report merge.
-	Shard ShardSpec
+	Shard report.ShardSpec
 	// ToolVersion and Config are echoed into the report.
 	ToolVersion string
 	Config      any
@@ -143,7 +143,7 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 
 // ReportName is the base name of a run's reports: "report", or
 // "report.shard-I-of-N" for a share.
-func ReportName(s ShardSpec) string {
+func ReportName(s report.ShardSpec) string {
 	if s.N <= 1 {
 		return "report"
 	}

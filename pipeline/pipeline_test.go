@@ -409,7 +409,7 @@ func TestShardsEqualOneRun(t *testing.T) {
 	var shards []*report.Report
 	counted := 0
 	for i := 1; i <= 3; i++ {
-		spec := ShardSpec{I: i, N: 3}
+		spec := report.ShardSpec{I: i, N: 3}
 		share := Shard(inputs, spec)
 		counted += len(share)
 		opts := testOptions(out)
@@ -456,13 +456,5 @@ func TestShardsEqualOneRun(t *testing.T) {
 	}
 	if _, err := report.Merge(append(shards, shards[0])); err == nil {
 		t.Error("merge accepted a shard twice")
-	}
-}
-
-func TestParseShard(t *testing.T) {
-	for s, ok := range map[string]bool{"1/1": true, "2/8": true, "8/8": true, "0/8": false, "9/8": false, "a/b": false, "3": false, "1/0": false} {
-		if _, err := ParseShard(s); (err == nil) != ok {
-			t.Errorf("ParseShard(%q) error %v", s, err)
-		}
 	}
 }

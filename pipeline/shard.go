@@ -4,36 +4,18 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
+
+	"photoaudit/report"
 )
-
-// ShardSpec is "I/N": the I-th (1-based) of N shares of the inputs.
-type ShardSpec struct{ I, N int }
-
-// ParseShard reads "I/N" with 1 <= I <= N.
-func ParseShard(s string) (ShardSpec, error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
-		return ShardSpec{}, fmt.Errorf("shard %q: want I/N with 1 <= I <= N, e.g. 2/8", s)
-	}
-	return ShardSpec{I: i, N: n}, nil
-}
-
-// String is the spec as ParseShard reads it.
-func (s ShardSpec) String() string { return fmt.Sprintf("%d/%d", s.I, s.N) }
 
 // Shard keeps the inputs that fall to spec: by the SHA-256 of the file's
 // contents, so that the same library split N ways gives the same shares
 // on every machine whatever the paths look like there, and copies of one
 // photo fall to the same shard. Inputs that cannot be read go by their
 // name, so each is reported by exactly one shard.
-func Shard(inputs []Input, spec ShardSpec) []Input {
+func Shard(inputs []Input, spec report.ShardSpec) []Input {
 	if spec.N <= 1 {
 		return inputs
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -19,10 +18,14 @@ func Merge(shards []*Report) (*Report, error) {
 	n := 0
 	seen := map[int]bool{}
 	for _, r := range shards {
-		i, m, err := parseShard(r.Shard)
-		if err != nil {
-			return nil, err
+		if r.Shard == "" {
+			return nil, errors.New("report: merge: a report is not from a sharded run (no shard field)")
 		}
+		spec, err := ParseShard(r.Shard)
+		if err != nil {
+			return nil, fmt.Errorf("report: merge: %w", err)
+		}
+		i, m := spec.I, spec.N
 		if n == 0 {
 			n = m
 		}
@@ -68,19 +71,6 @@ func Merge(shards []*Report) (*Report, error) {
 	}
 	out.Summarize()
 	return out, nil
-}
-
-func parseShard(s string) (i, n int, err error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || i < 1 || i > n {
-		if s == "" {
-			return 0, 0, errors.New("report: merge: a report is not from a sharded run (no shard field)")
-		}
-		return 0, 0, fmt.Errorf("report: merge: bad shard %q", s)
-	}
-	return i, n, nil
 }
 
 func union(a, b []string) []string {

@@ -41,7 +41,7 @@ type scanOptions struct {
 	FailOn  string
 	Formats string
 	Shard   string
-	shard   pipeline.ShardSpec
+	shard   report.ShardSpec
 }
 
 func (o *scanOptions) AddFlags(f *pflag.FlagSet) {
@@ -67,7 +67,7 @@ func (o *scanOptions) Finalize() error {
 	}
 	if o.Shard != "" {
 		var err error
-		if o.shard, err = pipeline.ParseShard(o.Shard); err != nil {
+		if o.shard, err = report.ParseShard(o.Shard); err != nil {
 			return fmt.Errorf("--%w", err)
 		}
 	}
