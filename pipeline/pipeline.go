@@ -51,6 +51,22 @@ type Options struct {
 	Config      any
 }
 
+// Detectors names the detectors a run with v uses, and warns of each
+// neural one that is missing and what stands in for it.
+func Detectors(v vision.Options) (names, warnings []string) {
+	faces, missing := vision.FaceDetectors(v)
+	names = append(faces, "tesseract", "surface")
+	if missing != nil {
+		warnings = append(warnings, "faces were found with the Haar cascades only, which miss more: "+missing.Error())
+	}
+	if err := vision.TextDetector(v); err != nil {
+		warnings = append(warnings, "scene text was found by Tesseract's own layout only, which misses text on screens and signs: "+err.Error())
+	} else {
+		names = append(names, models.TextDet.Name)
+	}
+	return names, warnings
+}
+
 // ErrVerify marks a safe copy that still showed risk after redaction.
 var ErrVerify = errors.New("safe copy still shows identifiers after redaction")
 
@@ -69,16 +85,7 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 	if opts.Shard.N > 1 {
 		rep.Shard = opts.Shard.String()
 	}
-	faces, missing := vision.FaceDetectors(opts.Vision)
-	rep.Detectors = append(faces, "tesseract", "surface")
-	if missing != nil {
-		rep.Warnings = append(rep.Warnings, "faces were found with the Haar cascades only, which miss more: "+missing.Error())
-	}
-	if err := vision.TextDetector(opts.Vision); err != nil {
-		rep.Warnings = append(rep.Warnings, "scene text was found by Tesseract's own layout only, which misses text on screens and signs: "+err.Error())
-	} else {
-		rep.Detectors = append(rep.Detectors, models.TextDet.Name)
-	}
+	rep.Detectors, rep.Warnings = Detectors(opts.Vision)
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return rep, fmt.Errorf("pipeline: output folder: %w", err)
 	}

@@ -9,17 +9,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"photoaudit/vision"
+	"photoaudit/pipeline"
 	"photoaudit/watch"
 )
 
 func newWatchCommand() *cobra.Command {
 	var (
-		af                 auditFlags
-		inbox, out         string
-		keep               bool
-		settle, rescan     time.Duration
-		workersFromFlagSet bool
+		af             auditFlags
+		inbox, out     string
+		keep           bool
+		settle, rescan time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "watch --inbox DIR --out DIR",
@@ -45,21 +44,18 @@ stops (exit 0). Only one watch may use an --out folder at a time.`,
 			if inbox == "" || out == "" {
 				return fmt.Errorf("--inbox and --out are required")
 			}
-			workersFromFlagSet = cmd.Flags().Changed("workers")
 			popts, err := af.pipelineOptions(out)
 			if err != nil {
 				return err
 			}
 			workers := 1 // one photo at a time unless asked: a watcher shares its machine
-			if workersFromFlagSet {
+			if cmd.Flags().Changed("workers") {
 				workers = af.Workers
 			}
 			stderr := cmd.ErrOrStderr()
-			if _, missing := vision.FaceDetectors(popts.Vision); missing != nil {
-				fmt.Fprintln(stderr, "photoaudit: warning: faces are found with the Haar cascades only:", missing)
-			}
-			if err := vision.TextDetector(popts.Vision); err != nil {
-				fmt.Fprintln(stderr, "photoaudit: warning: scene text is found by Tesseract's own layout only:", err)
+			_, warnings := pipeline.Detectors(popts.Vision)
+			for _, w := range warnings {
+				fmt.Fprintln(stderr, "photoaudit: warning:", w)
 			}
 			var log io.Writer = stderr
 			if af.Quiet {
