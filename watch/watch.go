@@ -297,10 +297,7 @@ func (w *watcher) observe(path string) {
 		delete(w.seen, path)
 		return
 	}
-	o := obs{path: path, size: st.Size(), mtime: st.ModTime()}
-	if prev, ok := w.seen[path]; !ok || prev != o {
-		w.seen[path] = o
-	}
+	w.seen[path] = obs{path: path, size: st.Size(), mtime: st.ModTime()}
 }
 
 func (w *watcher) ready() []obs {
