@@ -123,14 +123,8 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	if sz := out.Size(); len(sz) != 4 || sz[1] != 1 || sz[2] != h || sz[3] != w {
 		return nil, fmt.Errorf("output shape %v, want [1 1 %d %d]", sz, h, w)
 	}
-	probs, err := out.DataPtrFloat32()
-	if err != nil {
-		return nil, err
-	}
-	prob, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32F, float32Bytes(probs))
-	if err != nil {
-		return nil, err
-	}
+	// The map as an h x w Mat over the same data, not a copy.
+	prob := out.Reshape(1, h)
 	defer prob.Close()
 	mask := gocv.NewMat()
 	defer mask.Close()
@@ -179,13 +173,4 @@ func meanIn(prob, mask gocv.Mat, r image.Rectangle) float64 {
 	m := mask.Region(r)
 	defer m.Close()
 	return p.MeanWithMask(m).Val1
-}
-
-func float32Bytes(f []float32) []byte {
-	b := make([]byte, 4*len(f))
-	for i, v := range f {
-		u := math.Float32bits(v)
-		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
-	}
-	return b
 }
