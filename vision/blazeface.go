@@ -70,7 +70,7 @@ type blazeHit struct {
 // detect finds faces of minFace px and larger in img and returns those
 // scoring at least threshold, overlaps merged.
 func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]blazeHit, error) {
-	full, err := rgbMat(img)
+	full, err := rgbaMat(img)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +81,15 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 	var hits []blazeHit
 	colour := isColour(img)
 	scale := float64(blazeFaceIn) / float64(max(minFace, 1))
+	// Each level is resized from the one before (the photo for the
+	// first): area-averaging 12 MP afresh for every level cost about
+	// 0.1 s a look.
+	src := full
+	defer func() {
+		if src.Ptr() != full.Ptr() {
+			src.Close()
+		}
+	}()
 	for {
 		sw, sh := int(math.Round(float64(w)*scale)), int(math.Round(float64(h)*scale))
 		last := sw <= blazeSize && sh <= blazeSize
@@ -89,7 +98,19 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 			scale = float64(blazeSize) / float64(max(w, h))
 			sw, sh = int(math.Round(float64(w)*scale)), int(math.Round(float64(h)*scale))
 		}
-		got, err := b.level(full, blob, image.Pt(sw, sh), scale, threshold, colour && !last)
+		if sw != src.Cols() || sh != src.Rows() {
+			m := gocv.NewMat()
+			interp := gocv.InterpolationArea
+			if sw > src.Cols() {
+				interp = gocv.InterpolationLinear
+			}
+			gocv.Resize(src, &m, image.Pt(max(sw, 1), max(sh, 1)), 0, 0, interp)
+			if src.Ptr() != full.Ptr() {
+				src.Close()
+			}
+			src = m
+		}
+		got, err := b.level(src, blob, scale, threshold, colour && !last)
 		if err != nil {
 			return nil, err
 		}
@@ -102,21 +123,13 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 	return suppress(hits, 0.3), nil
 }
 
-// level runs the network over overlapping tiles of full resized to size.
+// level runs the network over overlapping tiles of m, the photo scaled by
+// scale.
 // With skipBare, tiles without enough skin-toned pixels for the smallest
 // face (a tenth of its area) are not run: measured on the composites, 391
 // of 3,472 tiles.
-func (b *blazeFace) level(full, blob gocv.Mat, size image.Point, scale, threshold float64, skipBare bool) ([]blazeHit, error) {
-	m := full
-	if size.X != full.Cols() || size.Y != full.Rows() {
-		m = gocv.NewMat()
-		defer m.Close()
-		interp := gocv.InterpolationArea
-		if scale > 1 {
-			interp = gocv.InterpolationLinear
-		}
-		gocv.Resize(full, &m, image.Pt(max(size.X, 1), max(size.Y, 1)), 0, 0, interp)
-	}
+func (b *blazeFace) level(m, blob gocv.Mat, scale, threshold float64, skipBare bool) ([]blazeHit, error) {
+	size := image.Pt(m.Cols(), m.Rows())
 	// A level handles faces up to blazeFaceIn*blazeLevelStep px; the next
 	// coarser level takes larger ones. Tiles overlap so that each such
 	// face is whole in one of them.
@@ -193,7 +206,7 @@ func (b *blazeFace) forward(blob gocv.Mat, origin image.Point, scale, threshold 
 	return hits, nil
 }
 
-// fillBlob writes the 256x256 tile of m (8-bit RGB) at (x0, y0) into blob
+// fillBlob writes the 256x256 tile of m (8-bit RGB or RGBA) at (x0, y0) into blob
 // as floats in [-1,1]; what falls outside m is 0, mid grey.
 // It returns how many of the tile's pixels are skin-toned (faceStats'
 // YCbCr range, in integer arithmetic).
@@ -207,12 +220,12 @@ func fillBlob(blob, m gocv.Mat, x0, y0 int) (skin int, err error) {
 		return 0, err
 	}
 	clear(dst)
-	w, h, stride := m.Cols(), m.Rows(), int(m.Step())
+	w, h, stride, ch := m.Cols(), m.Rows(), int(m.Step()), m.Channels()
 	for y := 0; y < blazeSize && y0+y < h; y++ {
 		row := src[(y0+y)*stride:]
 		out := dst[y*blazeSize*3:]
 		for x := 0; x < blazeSize && x0+x < w; x++ {
-			p := row[(x0+x)*3:]
+			p := row[(x0+x)*ch:]
 			o := out[x*3:]
 			o[0] = float32(p[0])/127.5 - 1
 			o[1] = float32(p[1])/127.5 - 1
@@ -229,30 +242,32 @@ func fillBlob(blob, m gocv.Mat, x0, y0 int) (skin int, err error) {
 	return skin, nil
 }
 
-// rgbMat copies img into an 8-bit, 3-channel Mat in RGB order.
-func rgbMat(img image.Image) (gocv.Mat, error) {
+// rgbaMat returns img as an 8-bit, 4-channel Mat in RGBA order (alpha
+// unused). For what photo.Load returns, an *image.NRGBA whose rows are
+// contiguous, the Mat is a view of its pixels, not a copy: at 12 MP the
+// copy cost about 50 ms a look. The view holds img's pixels alive and must
+// not be written to.
+func rgbaMat(img image.Image) (gocv.Mat, error) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	buf := make([]byte, 3*w*h)
-	i := 0
-	if n, ok := img.(*image.NRGBA); ok {
-		for y := 0; y < h; y++ {
-			row := n.Pix[(y+b.Min.Y-n.Rect.Min.Y)*n.Stride+(b.Min.X-n.Rect.Min.X)*4:]
-			for x := 0; x < w; x++ {
-				buf[i], buf[i+1], buf[i+2] = row[4*x], row[4*x+1], row[4*x+2]
-				i += 3
-			}
+	if n, ok := img.(*image.NRGBA); ok && n.Stride == 4*w && w > 0 && h > 0 {
+		start := n.PixOffset(b.Min.X, b.Min.Y)
+		m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC4, n.Pix[start:start+4*w*h])
+		if err != nil {
+			return gocv.Mat{}, fmt.Errorf("vision: image to Mat: %w", err)
 		}
-	} else {
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				r, g, bl, _ := img.At(x, y).RGBA()
-				buf[i], buf[i+1], buf[i+2] = uint8(r>>8), uint8(g>>8), uint8(bl>>8)
-				i += 3
-			}
+		return m, nil
+	}
+	buf := make([]byte, 4*w*h)
+	i := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			buf[i], buf[i+1], buf[i+2], buf[i+3] = uint8(r>>8), uint8(g>>8), uint8(bl>>8), 255
+			i += 4
 		}
 	}
-	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC3, buf)
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC4, buf)
 	if err != nil {
 		return gocv.Mat{}, fmt.Errorf("vision: image to Mat: %w", err)
 	}

@@ -99,7 +99,7 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	w, h := side, side
 	scale := float64(side) / float64(long)
 	sx, sy := scale, scale
-	full, err := rgbMat(img)
+	full, err := rgbaMat(img)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +108,8 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	defer resized.Close()
 	rw, rh := max(1, int(math.Round(float64(b.Dx())*scale))), max(1, int(math.Round(float64(b.Dy())*scale)))
 	gocv.Resize(full, &resized, image.Pt(rw, rh), 0, 0, gocv.InterpolationArea)
+	// Dropping alpha keeps the channel order: BGRA to BGR is RGBA to RGB.
+	gocv.CvtColor(resized, &resized, gocv.ColorBGRAToBGR)
 	square := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(124, 116, 104, 0), h, w, gocv.MatTypeCV8UC3)
 	defer square.Close()
 	dst := square.Region(image.Rect(0, 0, rw, rh))
