@@ -3,11 +3,14 @@ package vision
 import (
 	"errors"
 	"image"
+	"image/color"
+	"image/draw"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/disintegration/imaging"
+	"gocv.io/x/gocv"
 
 	"photoaudit/internal/fixture"
 	"photoaudit/models"
@@ -151,6 +154,83 @@ func TestBlazeFaceSizes(t *testing.T) {
 	}
 }
 
+// A tile is run only with skin tones and edges among them: a plain wall
+// of skin tone is skipped; a face as small as the finest level makes
+// them (MinFace, 24 px, becomes blazeFaceIn px) keeps its tile, even
+// blurred or faded past what the network itself can find, and where the
+// network can find it, it is found.
+func TestBlazeTileCheck(t *testing.T) {
+	face, err := fixture.LoadFace(fixture.FacePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	scale := float64(blazeFaceIn) / float64(DefaultOptions().MinFace)
+	minSkin := blazeFaceIn * blazeFaceIn / 10
+	tile := func(img image.Image, at image.Point) (skin, edged int) {
+		t.Helper()
+		m, err := rgbaMat(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		small := gocv.NewMat()
+		defer small.Close()
+		b := img.Bounds()
+		gocv.Resize(m, &small, image.Pt(int(float64(b.Dx())*scale), int(float64(b.Dy())*scale)), 0, 0, gocv.InterpolationArea)
+		blob := gocv.NewMatWithSizes([]int{1, blazeSize, blazeSize, 3}, gocv.MatTypeCV32F)
+		defer blob.Close()
+		skin, edged, err = fillBlob(blob, small, int(float64(at.X)*scale), int(float64(at.Y)*scale))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return skin, edged
+	}
+	wall := func(c color.NRGBA) *image.NRGBA {
+		img := image.NewNRGBA(image.Rect(0, 0, 800, 600))
+		draw.Draw(img, img.Bounds(), image.NewUniform(c), image.Point{}, draw.Src)
+		return img
+	}
+	if skin, edged := tile(wall(color.NRGBA{150, 110, 80, 255}), image.Point{}); skin < minSkin || edged != 0 {
+		t.Errorf("plain desk: %d skin, %d edge pixels; want skin tones and no edges", skin, edged)
+	}
+	d := newTestDetector(t)
+	for _, c := range []struct {
+		name  string
+		sigma float64 // Gaussian blur
+		fade  float64 // contrast left
+		found bool    // BlazeFace finds it at this size
+	}{
+		{"sharp", 0, 1, true},
+		{"blurred", 1, 1, true},
+		{"faded", 0, 0.7, true},
+		{"blurred more", 3, 1, false},
+		{"faded more", 1, 0.5, false},
+	} {
+		img := wall(color.NRGBA{90, 110, 140, 255})
+		r := fixture.Face(img, face, 300, 200, 42) // the face itself 24 px wide
+		if c.fade != 1 {
+			img = imaging.AdjustContrast(img, -100*(1-c.fade))
+		}
+		if c.sigma > 0 {
+			img = imaging.Blur(img, c.sigma)
+		}
+		skin, edged := tile(img, image.Pt(r.Box.Min.X-100, r.Box.Min.Y-100))
+		if skin < minSkin || edged < minSkin/2 {
+			t.Errorf("%s %d px face: %d skin, %d edge pixels; want %d and %d", c.name, r.Box.Dx(), skin, edged, minSkin, minSkin/2)
+		}
+		if !c.found {
+			continue
+		}
+		got, err := d.Faces(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !anyOverlaps(got, r.Box) {
+			t.Errorf("%s %d px face not found; found %v", c.name, r.Box.Dx(), got)
+		}
+	}
+}
+
 func TestFaceDetectors(t *testing.T) {
 	names, err := FaceDetectors(DefaultOptions())
 	if err != nil || len(names) != 1 || names[0] != "blazeface-back-256" {
@@ -195,18 +275,32 @@ func TestMergeOverlaps(t *testing.T) {
 }
 
 // BenchmarkFaces12MP times each face detector on the generated face
-// scene enlarged to 12 MP (skin-coloured walls and all, so BlazeFace
-// skips no tile for being bare). Run with taskset -c 0 for one core.
+// scene enlarged to 12 MP (its plain desk is skin-toned but has no edges,
+// so BlazeFace skips its tiles). Run with taskset -c 0 for one core.
+//
+// blazeface-crowd is the worst case for BlazeFace: the face photo repeated
+// over the whole frame, so every tile has skin and edges and none is
+// skipped.
 func BenchmarkFaces12MP(b *testing.B) {
+	room := imaging.Resize(scenes(b)["face.jpg"].Image, 4032, 3024, imaging.Linear)
+	face, err := fixture.LoadFace(fixture.FacePath())
+	if err != nil {
+		b.Fatal(err)
+	}
+	crowd := image.NewNRGBA(image.Rect(0, 0, 4032, 3024))
+	for y := 0; y < 3024; y += 300 {
+		for x := 0; x < 4032; x += 256 {
+			fixture.Face(crowd, face, x, y, 256)
+		}
+	}
 	haar := DefaultOptions()
 	haar.ModelDir = b.TempDir()
-	for name, opts := range map[string]Options{"blazeface": DefaultOptions(), "haar": haar} {
-		b.Run(name, func(b *testing.B) { benchFaces(b, opts) })
-	}
+	b.Run("blazeface", func(b *testing.B) { benchFaces(b, DefaultOptions(), room) })
+	b.Run("blazeface-crowd", func(b *testing.B) { benchFaces(b, DefaultOptions(), crowd) })
+	b.Run("haar", func(b *testing.B) { benchFaces(b, haar, room) })
 }
 
-func benchFaces(b *testing.B, opts Options) {
-	img := imaging.Resize(scenes(b)["face.jpg"].Image, 4032, 3024, imaging.Linear)
+func benchFaces(b *testing.B, opts Options, img image.Image) {
 	d := newDetectorWith(b, opts)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
