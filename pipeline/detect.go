@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"image"
 
+	"github.com/disintegration/imaging"
+
+	"photoaudit/barcode"
 	"photoaudit/blur"
 	"photoaudit/models"
 	"photoaudit/photo"
@@ -70,14 +73,20 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 		}
 		out = append(out, fs...)
 	}
-	// Scene text last: lines inside a surface that is redacted whole need
-	// no reading.
 	var covered []image.Rectangle
 	for _, f := range out {
 		if f.Kind != risk.KindFace && f.Kind != risk.KindText && !f.Box.Empty() {
 			covered = append(covered, f.Box)
 		}
 	}
+	codes, err := w.barcodes(img, covered, suffix)
+	if err != nil {
+		return nil, nil, err
+	}
+	out = append(out, codes...)
+	// Scene text last: lines inside a surface that is redacted whole need
+	// no reading. A label around a code is still read: what its text
+	// names is what the report must say.
 	scene, unread, err := w.sceneText(img, lines, covered)
 	if err != nil {
 		return nil, nil, err
@@ -96,6 +105,41 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 		})
 	}
 	return out, seen, nil
+}
+
+// barcodes finds the stripes of 1-D codes outside the surfaces already
+// redacted whole (covered), each with the label it is printed on. A code
+// that decodes says what it holds; one that does not is still a number
+// that identifies someone on a wristband or a specimen label, so it is
+// redacted all the same.
+func (w *worker) barcodes(img image.Image, covered []image.Rectangle, suffix string) ([]risk.Finding, error) {
+	stripes, err := vision.BarcodeStripes(img)
+	if err != nil {
+		return nil, err
+	}
+	var out []risk.Finding
+	for _, st := range stripes {
+		if insideAny(st.Box, covered) {
+			continue
+		}
+		f := risk.Finding{Kind: risk.KindBarcode, Box: st.Box, Confidence: st.Confidence,
+			Identifiers: []risk.Identifier{risk.IDOtherNumber}, MaskedText: "barcode, not decoded",
+			Detector: st.Detector + suffix}
+		decoded, err := barcode.Decode(imaging.Crop(img, st.Box))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range decoded {
+			f.Confidence = 0.9
+			f.MaskedText = c.Format + ": " + risk.Mask(c.Text)
+			f.Detector = "gozxing" + suffix
+			if m, ok := w.cls.Text(c.Text); ok {
+				f.Identifiers = m.Identifiers
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 func overlapsAny(r image.Rectangle, boxes []image.Rectangle, iou float64) bool {

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"image"
+	"image/color"
+	"image/draw"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +15,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/disintegration/imaging"
+
+	"photoaudit/barcode"
 	"photoaudit/blur"
 	"photoaudit/internal/fixture"
 	"photoaudit/ocr"
@@ -457,4 +464,70 @@ func TestShardsEqualOneRun(t *testing.T) {
 	if _, err := report.Merge(append(shards, shards[0])); err == nil {
 		t.Error("merge accepted a shard twice")
 	}
+}
+
+// A wristband lying at an angle on something as light as itself is not a
+// surface of its own, and its code is too small and turned to decode: the
+// code's stripes still make a finding over the label, which the safe
+// copy covers.
+func TestBarcodeStripesRedacted(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.NRGBA{236, 236, 232, 255}), image.Point{}, draw.Src)
+	band := fixture.Wristband(img, 480, 560)
+	turned := imaging.Rotate(img, 25, color.NRGBA{236, 236, 232, 255})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "band.jpg")
+	if err := imaging.Save(turned, path, imaging.JPEGQuality(92)); err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewAuditor(testOptions(filepath.Join(dir, "out")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	res, err := a.Inspect(path, "band.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Image.Decision == risk.Pass || !res.Image.Verified {
+		t.Errorf("decision %s, verified %v; want the label flagged and a verified copy", res.Image.Decision, res.Image.Verified)
+	}
+	// The band's corners turned as imaging.Rotate turns them.
+	s, c := math.Sincos(25 * math.Pi / 180)
+	want := image.Rectangle{Min: turned.Bounds().Max}
+	for _, p := range []image.Point{band.Box.Min, {band.Box.Max.X, band.Box.Min.Y}, band.Box.Max, {band.Box.Min.X, band.Box.Max.Y}} {
+		x, y := float64(p.X)-800, float64(p.Y)-600
+		px := int(float64(turned.Bounds().Dx())/2 + x*c + y*s)
+		py := int(float64(turned.Bounds().Dy())/2 - x*s + y*c)
+		want.Min.X, want.Min.Y = min(want.Min.X, px), min(want.Min.Y, py)
+		want.Max.X, want.Max.Y = max(want.Max.X, px), max(want.Max.Y, py)
+	}
+	var boxes []image.Rectangle
+	for _, f := range kinds(res.Image)[risk.KindBarcode] {
+		boxes = append(boxes, f.Rect())
+	}
+	if !covers(want, boxes, 0.6) {
+		t.Errorf("band %v: barcode findings %v cover less than 0.6 of it; findings %+v", want, boxes, res.Image.Findings)
+	}
+	if res.Safe != nil {
+		if codes, err := barcode.Decode(res.Safe.Image); err != nil || len(codes) > 0 {
+			t.Errorf("safe copy still decodes: %v, %v", codes, err)
+		}
+	}
+}
+
+// covers says whether boxes together cover share of r.
+func covers(r image.Rectangle, boxes []image.Rectangle, share float64) bool {
+	in := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			for _, b := range boxes {
+				if image.Pt(x, y).In(b) {
+					in++
+					break
+				}
+			}
+		}
+	}
+	return float64(in) >= share*float64(r.Dx()*r.Dy())
 }
