@@ -1,0 +1,71 @@
+package vision
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+	"math/rand"
+	"testing"
+
+	"photoaudit/internal/fixture"
+)
+
+// The card a name is printed on is found around the name, even against a
+// sky nearly as light as the card; a name on a wall, a page or a busy
+// background has no carrier.
+func TestCarrier(t *testing.T) {
+	paint := func(img *image.NRGBA, r image.Rectangle, c color.NRGBA) {
+		draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
+	}
+	card := func(bg func(img *image.NRGBA)) (*image.NRGBA, image.Rectangle, image.Rectangle) {
+		img := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+		bg(img)
+		c := image.Rect(700, 300, 870, 550)
+		paint(img, c, color.NRGBA{252, 252, 252, 255})
+		paint(img, image.Rect(700, 300, 870, 334), color.NRGBA{20, 140, 80, 255})
+		paint(img, image.Rect(745, 350, 825, 440), color.NRGBA{170, 170, 180, 255})
+		name := fixture.Text(img, 714, 460, 20, color.Black, "John Johnson")
+		return img, c, name
+	}
+	sky := func(img *image.NRGBA) {
+		for y := 0; y < 1200; y++ {
+			// Blue at the top, a cloud nearly as white as the card from
+			// its bottom edge down.
+			v := uint8(180 + y*40/1200)
+			paint(img, image.Rect(0, y, 1600, y+1), color.NRGBA{v, v + 30, 245, 255})
+		}
+		paint(img, image.Rect(0, 550, 1600, 1200), color.NRGBA{244, 250, 246, 255})
+	}
+	busy := func(img *image.NRGBA) {
+		rng := rand.New(rand.NewSource(1))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(rng.Intn(256))
+		}
+	}
+	for name, bg := range map[string]func(*image.NRGBA){"sky": sky, "busy": busy} {
+		img, c, text := card(bg)
+		got, ok := Carrier(img, text)
+		in := got.Intersect(c)
+		if !ok || float64(in.Dx()*in.Dy()) < 0.7*float64(c.Dx()*c.Dy()) || got.Dx() > c.Dx()+20 || got.Dy() > c.Dy()+20 {
+			t.Errorf("card on %s: carrier %v, %v; want about %v", name, got, ok, c)
+		}
+	}
+
+	wall := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	paint(wall, wall.Bounds(), color.NRGBA{250, 250, 248, 255})
+	onWall := fixture.Text(wall, 700, 500, 20, color.Black, "John Johnson")
+	noisy := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	rng := rand.New(rand.NewSource(2))
+	for i := range noisy.Pix {
+		noisy.Pix[i] = uint8(rng.Intn(256))
+	}
+	onNoise := fixture.Text(noisy, 700, 500, 20, color.Black, "John Johnson")
+	for name, c := range map[string]struct {
+		img  image.Image
+		text image.Rectangle
+	}{"wall": {wall, onWall}, "noise": {noisy, onNoise}} {
+		if got, ok := Carrier(c.img, c.text); ok {
+			t.Errorf("name on %s: carrier %v, want none", name, got)
+		}
+	}
+}
