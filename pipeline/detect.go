@@ -15,6 +15,10 @@ import (
 	"photoaudit/vision"
 )
 
+// unreadLines describes a block of text lines none of which could be
+// read.
+const unreadLines = "lines of text that could not be read"
+
 // look is what one pass of the detectors saw besides findings.
 type look struct {
 	// harmless are surfaces read and judged harmless (posters, signs).
@@ -94,7 +98,7 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 	for _, b := range unread {
 		out = append(out, risk.Finding{
 			Kind: risk.KindText, Box: b, Confidence: unreadableConf,
-			Identifiers: []risk.Identifier{risk.IDName}, MaskedText: "lines of text that could not be read",
+			Identifiers: []risk.Identifier{risk.IDName}, MaskedText: unreadLines,
 			Detector: models.TextDet.Name + suffix,
 		})
 	}
@@ -104,7 +108,39 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 			Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: models.TextDet.Name + "+tesseract" + suffix,
 		})
 	}
+	out = append(out, w.carriers(img, out, covered, suffix)...)
 	return out, seen, nil
+}
+
+// carriers finds the badge, card or label each identifying text finding
+// outside the surfaces already redacted (covered) is printed on, and
+// makes it a finding of its own with the text's identifiers: a card that
+// names someone also shows their photo or an ID number.
+func (w *worker) carriers(img image.Image, fs []risk.Finding, covered []image.Rectangle, suffix string) []risk.Finding {
+	var out []risk.Finding
+	b := img.Bounds()
+	for _, f := range fs {
+		if f.Kind != risk.KindText || len(f.Identifiers) == 0 || f.MaskedText == unreadLines || insideAny(f.Box, covered) {
+			continue
+		}
+		c, ok := vision.Carrier(img, f.Box)
+		if !ok || insideAny(c, covered) {
+			continue
+		}
+		// A card, not a page: a few times the text's size and a small
+		// part of the photo.
+		if area := c.Dx() * c.Dy(); area > carrierMaxText*f.Box.Dx()*f.Box.Dy() || area*carrierMaxShare > b.Dx()*b.Dy() {
+			continue
+		}
+		kind := risk.KindBadge
+		if long, short := max(c.Dx(), c.Dy()), min(c.Dx(), c.Dy()); long >= 3*short {
+			kind = risk.KindWristband
+		}
+		out = append(out, risk.Finding{Kind: kind, Box: c, Confidence: f.Confidence,
+			Identifiers: f.Identifiers, MaskedText: "printed with " + f.MaskedText, Detector: "carrier" + suffix})
+		covered = append(covered, c)
+	}
+	return out
 }
 
 // barcodes finds the stripes of 1-D codes outside the surfaces already

@@ -35,6 +35,11 @@ const (
 	// read at 0.79). At 0.6 three handwritten whiteboards passed as
 	// harmless on the composites.
 	goodWordConf = 0.7
+	// carrierMaxText and carrierMaxShare bound a text's carrier: at
+	// most this many times the text's area, and under 1/carrierMaxShare
+	// of the photo (larger is a page or a wall, left to the surfaces).
+	carrierMaxText  = 30
+	carrierMaxShare = 25
 	// minRowsUnread is how many text rows a surface needs to be redacted
 	// when OCR reads nothing at all from it.
 	minRowsUnread = 4
