@@ -98,6 +98,20 @@ func TestAllRead(t *testing.T) {
 	}
 }
 
+// Only detections shaped like a line of text count as lines: the square
+// highlight on a saucer and specks do not; a short word does.
+func TestLineShaped(t *testing.T) {
+	got := lineShaped([]vision.Region{
+		{Box: image.Rect(2350, 2166, 2484, 2302)}, // highlight, 134x136
+		{Box: image.Rect(1443, 2137, 1456, 2149)}, // speck
+		{Box: image.Rect(2203, 613, 2210, 617)},   // speck, wide but 4 px
+		{Box: image.Rect(100, 100, 160, 124)},     // "Room", 60x24
+	})
+	if got != 1 {
+		t.Errorf("lineShaped = %d, want 1 (the word only)", got)
+	}
+}
+
 // Unread lines stacked in columns (a sign-in sheet's names and times)
 // make one block; a few scattered ones make none.
 func TestBlocks(t *testing.T) {

@@ -117,9 +117,10 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 		take(again, models.TextDet.Name+"+tesseract-surface")
 		switch {
 		case len(ids) > 0:
-		case len(found) == 0 && s.Kind != "wristband":
-			// The text detector sees no line at all: what Tesseract took
-			// for words is texture (shelves, boxes, wood grain).
+		case lineShaped(found) == 0 && s.Kind != "wristband":
+			// The text detector sees no line at all, only blobs (a
+			// window's reflection, a spoon's highlight): what Tesseract
+			// took for words is texture (shelves, boxes, wood grain).
 			notText = true
 		default:
 			// Every line the detector saw must have been read, or an
@@ -151,6 +152,20 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 	}
 	slices.Sort(region.Identifiers)
 	return append(out, region), nil
+}
+
+// lineShaped counts the detected lines shaped like a line of text: at
+// least twice as long as high and 6 px high. On eval-dev's false alarms
+// the "lines" on a dark saucer and on building windows were squares of
+// highlight and specks.
+func lineShaped(lines []vision.Region) int {
+	n := 0
+	for _, l := range lines {
+		if l.Box.Dx() >= 2*l.Box.Dy() && l.Box.Dy() >= 6 {
+			n++
+		}
+	}
+	return n
 }
 
 // judgeWords counts the words of two or more letters in lines and says
