@@ -505,3 +505,33 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// plateText is a licence plate's number once spaces, hyphens and dots are
+// dropped: five to eight letters and digits.
+var plateText = regexp.MustCompile(`^[A-Z0-9]{5,8}$`)
+
+// PlateLike says whether a line reads like a licence plate by itself:
+// one to three tokens that together are five to eight capital letters and
+// digits, with at least two digits and one letter ("7ABC123", "ABC 1234",
+// "KL-55 4AB"). The text alone is not enough to call it a plate (a room
+// code or "COVID19" look the same); the pipeline also asks for a plate's
+// shape around it.
+func PlateLike(l Line) bool {
+	toks := strings.Fields(l.Text())
+	if len(toks) == 0 || len(toks) > 3 {
+		return false
+	}
+	s := strings.NewReplacer("-", "", ".", "", "·", "").Replace(strings.Join(toks, ""))
+	if !plateText.MatchString(s) {
+		return false
+	}
+	digits, letters := 0, 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits++
+		} else {
+			letters++
+		}
+	}
+	return digits >= 2 && letters >= 1
+}

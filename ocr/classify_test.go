@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"photoaudit/risk"
@@ -144,6 +145,25 @@ func TestMentionsPatient(t *testing.T) {
 	} {
 		if got := MentionsPatient(text); got != want {
 			t.Errorf("MentionsPatient(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+func TestPlateLike(t *testing.T) {
+	line := func(s string) Line {
+		var l Line
+		for _, f := range strings.Fields(s) {
+			l.Words = append(l.Words, Word{Text: f, Conf: 0.9})
+		}
+		return l
+	}
+	for s, want := range map[string]bool{
+		"7ABC123": true, "ABC 1234": true, "KL-55 4AB": true, "8XYZ-42": true,
+		"ABCDEFG": false, "1234567": false, "7ABC123456": false, "AB1": false,
+		"WASH YOUR HANDS": false, "Room 12 B": false, "Robert Taylor": false, "abc1234": false,
+	} {
+		if got := PlateLike(line(s)); got != want {
+			t.Errorf("PlateLike(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"photoaudit/barcode"
 	"photoaudit/blur"
 	"photoaudit/models"
+	"photoaudit/ocr"
 	"photoaudit/photo"
 	"photoaudit/risk"
 	"photoaudit/vision"
@@ -109,7 +110,32 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 		})
 	}
 	out = append(out, w.carriers(img, out, covered, suffix)...)
+	out = append(out, plates(img, append(scene, lines...), covered, suffix)...)
 	return out, seen, nil
+}
+
+// plates finds licence plates: a line that reads like one by itself
+// (ocr.PlateLike), printed on a plain plate of a plate's shape that it
+// mostly fills. Vehicle numbers are an identifier of their own.
+func plates(img image.Image, lines []ocr.Line, covered []image.Rectangle, suffix string) []risk.Finding {
+	var out []risk.Finding
+	for _, l := range lines {
+		if !ocr.PlateLike(l) || insideAny(l.Box, covered) {
+			continue
+		}
+		c, ok := vision.Carrier(img, l.Box)
+		if !ok {
+			continue
+		}
+		aspect := float64(c.Dx()) / float64(max(c.Dy(), 1))
+		if c.Dx()*c.Dy() > plateMaxText*l.Box.Dx()*l.Box.Dy() || aspect < 1.4 || aspect > 5.5 {
+			continue
+		}
+		out = append(out, risk.Finding{Kind: risk.KindLicensePlate, Box: c, Confidence: 0.7,
+			Identifiers: []risk.Identifier{risk.IDVehicle}, MaskedText: risk.Mask(l.Text()), Detector: "plate" + suffix})
+		covered = append(covered, c)
+	}
+	return out
 }
 
 // carriers finds the badge, card or label each identifying text finding

@@ -531,3 +531,50 @@ func covers(r image.Rectangle, boxes []image.Rectangle, share float64) bool {
 	}
 	return float64(in) >= share*float64(r.Dx()*r.Dy())
 }
+
+// A licence plate read by itself on its plate is a vehicle identifier,
+// the plate redacted whole; a poster's "COVID-19" title, as plate-like
+// by its letters, is not on a plate and passes.
+func TestLicensePlate(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.NRGBA{150, 150, 145, 255}), image.Point{}, draw.Src)
+	plate := fixture.Plate(img, 600, 600)
+	poster := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	draw.Draw(poster, poster.Bounds(), image.NewUniform(color.NRGBA{200, 196, 186, 255}), image.Point{}, draw.Src)
+	draw.Draw(poster, image.Rect(500, 200, 1100, 900), image.NewUniform(color.NRGBA{250, 250, 250, 255}), image.Point{}, draw.Src)
+	fixture.Text(poster, 560, 260, 72, color.NRGBA{20, 60, 140, 255}, "COVID19")
+	fixture.Text(poster, 560, 420, 40, color.Black, "Vaccines here today")
+	fixture.Text(poster, 560, 500, 40, color.Black, "Ask at the front desk")
+	dir := t.TempDir()
+	for name, im := range map[string]image.Image{"car.jpg": img, "poster.jpg": poster} {
+		if err := imaging.Save(im, filepath.Join(dir, name), imaging.JPEGQuality(92)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := NewAuditor(testOptions(filepath.Join(dir, "out")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	res, err := a.Inspect(filepath.Join(dir, "car.jpg"), "car.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var boxes []image.Rectangle
+	for _, f := range kinds(res.Image)[risk.KindLicensePlate] {
+		boxes = append(boxes, f.Rect())
+		if !slices.Contains(f.Identifiers, risk.IDVehicle) {
+			t.Errorf("plate finding exposes %v, want vehicle_id", f.Identifiers)
+		}
+	}
+	if !covers(plate.Box, boxes, 0.8) || res.Image.Decision == risk.Pass {
+		t.Errorf("plate %v: found %v, decision %s; findings %+v", plate.Box, boxes, res.Image.Decision, res.Image.Findings)
+	}
+	res, err = a.Inspect(filepath.Join(dir, "poster.jpg"), "poster.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(res.Image)[risk.KindLicensePlate]; len(got) > 0 {
+		t.Errorf("poster title taken for a plate: %+v", got)
+	}
+}

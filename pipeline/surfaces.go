@@ -40,6 +40,9 @@ const (
 	// of the photo (larger is a page or a wall, left to the surfaces).
 	carrierMaxText  = 30
 	carrierMaxShare = 25
+	// plateMaxText is the most a plate's area may be of its number's:
+	// the number fills most of a plate (a poster's title does not).
+	plateMaxText = 6
 	// minRowsUnread is how many text rows a surface needs to be redacted
 	// when OCR reads nothing at all from it.
 	minRowsUnread = 4
