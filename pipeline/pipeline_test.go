@@ -578,3 +578,67 @@ func TestLicensePlate(t *testing.T) {
 		t.Errorf("poster title taken for a plate: %+v", got)
 	}
 }
+
+// Text on its side or upside down is read turned: a sign on its side
+// passes as the sign it is, and a note upside down on a desk gives away
+// its patient's name where it is printed.
+func TestTurnedSurfaces(t *testing.T) {
+	dir := t.TempDir()
+	a, err := NewAuditor(testOptions(filepath.Join(dir, "out")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	wall := func() *image.NRGBA {
+		img := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+		draw.Draw(img, img.Bounds(), image.NewUniform(color.NRGBA{120, 126, 140, 255}), image.Point{}, draw.Src)
+		return img
+	}
+	sign := wall()
+	draw.Draw(sign, image.Rect(560, 380, 1060, 720), image.NewUniform(color.NRGBA{250, 250, 246, 255}), image.Point{}, draw.Src)
+	fixture.Text(sign, 600, 420, 44, color.Black, "PLEASE SILENCE")
+	fixture.Text(sign, 600, 500, 44, color.Black, "YOUR PHONE")
+	fixture.Text(sign, 600, 600, 32, color.Black, "Thank you")
+	note := wall()
+	doc := fixture.Document(note, 500, 400)
+	for _, c := range []struct {
+		name string
+		img  image.Image
+		pass bool
+	}{
+		{"sign-90.jpg", imaging.Rotate90(sign), true},
+		{"sign-270.jpg", imaging.Rotate270(sign), true},
+		{"note-180.jpg", imaging.Rotate180(note), false},
+		{"note-90.jpg", imaging.Rotate90(note), false},
+	} {
+		path := filepath.Join(dir, c.name)
+		if err := imaging.Save(c.img, path, imaging.JPEGQuality(92)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := a.Inspect(path, c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.pass {
+			if res.Image.Decision != risk.Pass {
+				t.Errorf("%s: %s, want pass; findings %+v", c.name, res.Image.Decision, res.Image.Findings)
+			}
+			continue
+		}
+		// Where the paper went: turned half round, mirrored; a quarter
+		// (counter-clockwise), x becomes y and y becomes 1600-x.
+		paper := image.Rect(1600-doc.Box.Max.X, 1200-doc.Box.Max.Y, 1600-doc.Box.Min.X, 1200-doc.Box.Min.Y)
+		if c.name == "note-90.jpg" {
+			paper = image.Rect(doc.Box.Min.Y, 1600-doc.Box.Max.X, doc.Box.Max.Y, 1600-doc.Box.Min.X)
+		}
+		named := false
+		for _, f := range res.Image.Findings {
+			if f.Kind == risk.KindText && slices.Contains(f.Identifiers, risk.IDName) && f.Rect().Overlaps(paper) && paper.Intersect(f.Rect()).Eq(f.Rect()) {
+				named = true
+			}
+		}
+		if !named {
+			t.Errorf("%s: no name read inside the paper %v; findings %+v", c.name, paper, res.Image.Findings)
+		}
+	}
+}

@@ -99,16 +99,18 @@ func TestAllRead(t *testing.T) {
 }
 
 // Only detections shaped like a line of text count as lines: the square
-// highlight on a saucer and specks do not; a short word does.
+// highlight on a saucer and specks do not; a short word and a line on its
+// side do.
 func TestLineShaped(t *testing.T) {
 	got := lineShaped([]vision.Region{
 		{Box: image.Rect(2350, 2166, 2484, 2302)}, // highlight, 134x136
 		{Box: image.Rect(1443, 2137, 1456, 2149)}, // speck
 		{Box: image.Rect(2203, 613, 2210, 617)},   // speck, wide but 4 px
 		{Box: image.Rect(100, 100, 160, 124)},     // "Room", 60x24
+		{Box: image.Rect(300, 100, 324, 400)},     // a line on its side
 	})
-	if got != 1 {
-		t.Errorf("lineShaped = %d, want 1 (the word only)", got)
+	if got != 2 {
+		t.Errorf("lineShaped = %d, want 2 (the word and the line on its side)", got)
 	}
 }
 

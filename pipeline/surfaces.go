@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/disintegration/imaging"
+
 	"photoaudit/barcode"
 	"photoaudit/models"
 	"photoaudit/ocr"
@@ -105,11 +107,14 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 	}
 	words, harmless := judgeWords(lines)
 	notText := words == 0 && s.Rows < minRowsUnread && s.Kind != "wristband"
+	upright := confidentWords(lines)
+	var found []vision.Region
 	if !harmless && !notText && len(ids) == 0 && s.Kind != "signin_sheet" {
 		// A second reading, line by line: the text detector's lines on
 		// the surface, each on white at a good height. Tinted posters
 		// and signs that the whole-crop reading garbles read clean.
-		found, err := w.faces.TextLines(sub.SubImage(box))
+		var err error
+		found, err = w.faces.TextLines(sub.SubImage(box))
 		if err != nil {
 			return nil, err
 		}
@@ -130,6 +135,23 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 			// unread line of handwriting could hide behind a clean title.
 			_, harmless = judgeWords(again)
 			harmless = harmless && allRead(found, again)
+		}
+		upright = max(upright, confidentWords(again))
+	}
+	if len(ids) == 0 && !notText && s.Kind != "signin_sheet" {
+		// Turned text (a sign on its side, a note upside down on a
+		// desk) reads upright as nothing, or as confident nonsense
+		// ("SION", "UOS}IM"): it is read turned too, and a turn that
+		// reads more confident words than upright is what the surface
+		// says.
+		turned, err := w.readTurned(sub.SubImage(box), found, upright)
+		if err != nil {
+			return nil, err
+		}
+		if turned != nil {
+			take(turned, "tesseract-surface-turned")
+			_, harmless = judgeWords(turned)
+			harmless = harmless && len(ids) == 0 && allRead(found, turned)
 		}
 	}
 	switch {
@@ -157,14 +179,98 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 	return append(out, region), nil
 }
 
-// lineShaped counts the detected lines shaped like a line of text: at
-// least twice as long as high and 6 px high. On eval-dev's false alarms
-// the "lines" on a dark saucer and on building windows were squares of
-// highlight and specks.
+// readTurned reads crop turned a quarter each way when most of the text
+// detector's lines on it stand upright, and half a turn otherwise, and
+// returns the reading with the most confident words, if that is more
+// than beat and at least two, its boxes mapped back into the photo; nil
+// when no turn reads better.
+func (w *worker) readTurned(crop image.Image, found []vision.Region, beat int) ([]ocr.Line, error) {
+	upright := 0
+	for _, f := range found {
+		if 2*f.Box.Dy() >= 3*f.Box.Dx() {
+			upright++
+		}
+	}
+	turns := []int{180}
+	if 2*upright > len(found) {
+		turns = []int{90, 270}
+	}
+	b := crop.Bounds()
+	var best []ocr.Line
+	bestGood := max(beat, 1)
+	for _, deg := range turns {
+		var im image.Image
+		switch deg {
+		case 90:
+			im = imaging.Rotate90(crop)
+		case 180:
+			im = imaging.Rotate180(crop)
+		default:
+			im = imaging.Rotate270(crop)
+		}
+		lines, err := w.reader.Read(im)
+		if err != nil {
+			return nil, err
+		}
+		if g := confidentWords(lines); g > bestGood {
+			for i := range lines {
+				lines[i] = unturn(lines[i], deg, b)
+			}
+			best, bestGood = lines, g
+		}
+	}
+	return best, nil
+}
+
+// unturn maps a line read on a crop of bounds b turned deg degrees
+// counter-clockwise (imaging.Rotate90/180/270, origin at 0,0) back into
+// the crop's coordinates.
+func unturn(l ocr.Line, deg int, b image.Rectangle) ocr.Line {
+	w, h := b.Dx(), b.Dy()
+	pt := func(x, y int) image.Point { // a corner of the turned image to b
+		switch deg {
+		case 90:
+			return image.Pt(w-y, x)
+		case 180:
+			return image.Pt(w-x, h-y)
+		default:
+			return image.Pt(y, h-x)
+		}
+	}
+	box := func(r image.Rectangle) image.Rectangle {
+		return image.Rectangle{Min: pt(r.Min.X, r.Min.Y), Max: pt(r.Max.X, r.Max.Y)}.Canon().Add(b.Min)
+	}
+	out := ocr.Line{Box: box(l.Box)}
+	for _, wd := range l.Words {
+		wd.Box = box(wd.Box)
+		out.Words = append(out.Words, wd)
+	}
+	return out
+}
+
+// confidentWords counts the words read confidently (goodWordConf, three
+// letters or more).
+func confidentWords(lines []ocr.Line) int {
+	n := 0
+	for _, l := range lines {
+		for _, wd := range l.Words {
+			if wd.Conf >= goodWordConf && letters(wd.Text) >= 3 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// lineShaped counts the detected lines shaped like a line of text, lying
+// or standing: at least twice as long as thick and 6 px thick. On
+// eval-dev's false alarms the "lines" on a dark saucer and on building
+// windows were squares of highlight and specks.
 func lineShaped(lines []vision.Region) int {
 	n := 0
 	for _, l := range lines {
-		if l.Box.Dx() >= 2*l.Box.Dy() && l.Box.Dy() >= 6 {
+		long, thick := max(l.Box.Dx(), l.Box.Dy()), min(l.Box.Dx(), l.Box.Dy())
+		if long >= 2*thick && thick >= 6 {
 			n++
 		}
 	}
