@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/disintegration/imaging"
 	"gocv.io/x/gocv"
 )
 
@@ -129,6 +130,19 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 		if err != nil {
 			return nil, err
 		}
+		if n < o.MinRows && Skewed(s.Quad) {
+			// Rows of a sheet at an angle run at that angle: count them
+			// square on, and on its side.
+			if rect, _, err := Rectify(img, s.Quad); err == nil {
+				for _, im := range []image.Image{rect, imaging.Rotate90(rect)} {
+					m, err := countRows(im, im.Bounds())
+					if err != nil {
+						return nil, err
+					}
+					n = max(n, m)
+				}
+			}
+		}
 		// A badge holds one name row ("RN" is too short to count), a
 		// wristband one line of small print beside its barcode; a ruled
 		// form is evidence enough on its own.
@@ -186,7 +200,7 @@ func (o SurfaceOptions) candidate(c gocv.PointVector, gray, ink gocv.Mat, total 
 		return Surface{}, false
 	}
 	box := gocv.BoundingRect(c)
-	s := Surface{Box: box, Ink: fill(ink, box), Quad: append([]image.Point(nil), rr.Points...), fit: a / ra}
+	s := Surface{Box: box, Ink: fill(ink, box), Quad: quadOf(c, rr), fit: a / ra}
 	if s.Ink < o.MinInk {
 		return Surface{}, false
 	}
@@ -205,6 +219,42 @@ func (o SurfaceOptions) candidate(c gocv.PointVector, gray, ink gocv.Mat, total 
 // and reading the ragged one would read the wall too. A sheet beats its
 // own cells, which closing joins back at the same level. Ties go to the
 // larger.
+// quadOf is the outline's four corners, clockwise from top-left: the
+// outline simplified to four points when it is a quadrilateral (a sheet
+// in perspective), else the corners of its rotated bounding rectangle.
+func quadOf(c gocv.PointVector, rr gocv.RotatedRect) []image.Point {
+	pts := rr.Points
+	approx := gocv.ApproxPolyDP(c, 0.02*gocv.ArcLength(c, true), true)
+	if approx.Size() == 4 {
+		pts = approx.ToPoints()
+	}
+	approx.Close()
+	return clockwise(pts)
+}
+
+// clockwise orders four points clockwise (in image coordinates, y down)
+// from the one nearest the top-left.
+func clockwise(pts []image.Point) []image.Point {
+	if len(pts) != 4 {
+		return append([]image.Point(nil), pts...)
+	}
+	var cx, cy float64
+	for _, p := range pts {
+		cx += float64(p.X) / 4
+		cy += float64(p.Y) / 4
+	}
+	out := append([]image.Point(nil), pts...)
+	angle := func(p image.Point) float64 { return math.Atan2(float64(p.Y)-cy, float64(p.X)-cx) }
+	sort.Slice(out, func(i, j int) bool { return angle(out[i]) < angle(out[j]) })
+	first := 0
+	for i, p := range out {
+		if p.X+p.Y < out[first].X+out[first].Y {
+			first = i
+		}
+	}
+	return append(out[first:], out[:first]...)
+}
+
 func addSurface(out []Surface, s Surface) []Surface {
 	for i, o := range out {
 		if containment(o.Box, s.Box) >= 0.8 {

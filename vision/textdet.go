@@ -159,7 +159,10 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 		if box.Empty() {
 			continue
 		}
-		lines = append(lines, Region{Kind: "text", Box: box, Confidence: math.Round(score*100) / 100, Detector: models.TextDet.Name})
+		rr := gocv.MinAreaRect(c)
+		long, thick := float64(max(rr.Width, rr.Height)), float64(min(rr.Width, rr.Height))
+		lines = append(lines, Region{Kind: "text", Box: box, Confidence: math.Round(score*100) / 100, Detector: models.TextDet.Name,
+			Long: long / sx, Thick: thick / sy})
 	}
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Confidence > lines[j].Confidence })
 	if len(lines) > textDetMaxLines {

@@ -28,6 +28,10 @@ type Region struct {
 	Box        image.Rectangle
 	Confidence float64
 	Detector   string
+	// Long and Thick are the sides of the region's rotated rectangle
+	// where the detector knows it (text lines), 0 otherwise: a line of
+	// text at 45 degrees has a square box but is still long and thin.
+	Long, Thick float64
 }
 
 // Options tune the detectors.
