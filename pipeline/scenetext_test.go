@@ -103,14 +103,16 @@ func TestAllRead(t *testing.T) {
 // side do.
 func TestLineShaped(t *testing.T) {
 	got := lineShaped([]vision.Region{
-		{Box: image.Rect(2350, 2166, 2484, 2302)}, // highlight, 134x136
-		{Box: image.Rect(1443, 2137, 1456, 2149)}, // speck
-		{Box: image.Rect(2203, 613, 2210, 617)},   // speck, wide but 4 px
-		{Box: image.Rect(100, 100, 160, 124)},     // "Room", 60x24
-		{Box: image.Rect(300, 100, 324, 400)},     // a line on its side
+		{Box: image.Rect(2350, 2166, 2484, 2302)},                    // highlight, 134x136
+		{Box: image.Rect(1443, 2137, 1456, 2149)},                    // speck
+		{Box: image.Rect(2203, 613, 2210, 617)},                      // speck, wide but 4 px
+		{Box: image.Rect(100, 100, 160, 124)},                        // "Room", 60x24
+		{Box: image.Rect(300, 100, 324, 400)},                        // a line on its side
+		{Box: image.Rect(500, 500, 730, 730), Long: 320, Thick: 22},  // a line at 45 degrees
+		{Box: image.Rect(800, 500, 934, 636), Long: 136, Thick: 120}, // a highlight
 	})
-	if got != 2 {
-		t.Errorf("lineShaped = %d, want 2 (the word and the line on its side)", got)
+	if got != 3 {
+		t.Errorf("lineShaped = %d, want 3 (the word, the line on its side, the line at 45 degrees)", got)
 	}
 }
 

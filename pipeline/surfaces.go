@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"image"
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -141,10 +142,10 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 	if len(ids) == 0 && !notText && s.Kind != "signin_sheet" {
 		// Turned text (a sign on its side, a note upside down on a
 		// desk) reads upright as nothing, or as confident nonsense
-		// ("SION", "UOS}IM"): it is read turned too, and a turn that
-		// reads more confident words than upright is what the surface
-		// says.
-		turned, err := w.readTurned(sub.SubImage(box), found, upright)
+		// ("SION", "UOS}IM"), and a sheet at an angle reads badly: it is
+		// read square on and turned too, and a view that reads more
+		// confident words than upright is what the surface says.
+		turned, err := w.readTurned(img, s, sub.SubImage(box), found, upright)
 		if err != nil {
 			return nil, err
 		}
@@ -179,12 +180,13 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 	return append(out, region), nil
 }
 
-// readTurned reads crop turned a quarter each way when most of the text
-// detector's lines on it stand upright, and half a turn otherwise, and
-// returns the reading with the most confident words, if that is more
-// than beat and at least two, its boxes mapped back into the photo; nil
-// when no turn reads better.
-func (w *worker) readTurned(crop image.Image, found []vision.Region, beat int) ([]ocr.Line, error) {
+// readTurned reads a surface square on and turned: rectified from its
+// corners when it is seen at an angle (vision.Skewed), then turned a
+// quarter each way when most of the text detector's lines on it stand
+// upright, and half a turn otherwise. It returns the reading with the
+// most confident words, if that is more than beat and at least two, its
+// boxes mapped back into the photo; nil when nothing reads better.
+func (w *worker) readTurned(img image.Image, s vision.Surface, crop image.Image, found []vision.Region, beat int) ([]ocr.Line, error) {
 	upright := 0
 	for _, f := range found {
 		if 2*f.Box.Dy() >= 3*f.Box.Dx() {
@@ -195,18 +197,41 @@ func (w *worker) readTurned(crop image.Image, found []vision.Region, beat int) (
 	if 2*upright > len(found) {
 		turns = []int{90, 270}
 	}
-	b := crop.Bounds()
+	base := crop
+	toPhoto := func(r image.Rectangle) image.Rectangle { return r }
+	if vision.Skewed(s.Quad) {
+		rect, back, err := vision.Rectify(img, s.Quad)
+		if err == nil {
+			base = rect
+			toPhoto = func(r image.Rectangle) image.Rectangle {
+				var out image.Rectangle
+				for i, p := range []image.Point{r.Min, {r.Max.X, r.Min.Y}, r.Max, {r.Min.X, r.Max.Y}} {
+					x, y := back(float64(p.X), float64(p.Y))
+					q := image.Rect(int(math.Floor(x)), int(math.Floor(y)), int(math.Ceil(x)), int(math.Ceil(y)))
+					if i == 0 {
+						out = q
+					}
+					out = out.Union(q)
+				}
+				return out
+			}
+			turns = append([]int{0}, turns...)
+		}
+	}
+	b := base.Bounds()
 	var best []ocr.Line
 	bestGood := max(beat, 1)
 	for _, deg := range turns {
 		var im image.Image
 		switch deg {
+		case 0:
+			im = base
 		case 90:
-			im = imaging.Rotate90(crop)
+			im = imaging.Rotate90(base)
 		case 180:
-			im = imaging.Rotate180(crop)
+			im = imaging.Rotate180(base)
 		default:
-			im = imaging.Rotate270(crop)
+			im = imaging.Rotate270(base)
 		}
 		lines, err := w.reader.Read(im)
 		if err != nil {
@@ -214,7 +239,7 @@ func (w *worker) readTurned(crop image.Image, found []vision.Region, beat int) (
 		}
 		if g := confidentWords(lines); g > bestGood {
 			for i := range lines {
-				lines[i] = unturn(lines[i], deg, b)
+				lines[i] = mapLine(unturn(lines[i], deg, b), toPhoto)
 			}
 			best, bestGood = lines, g
 		}
@@ -222,10 +247,23 @@ func (w *worker) readTurned(crop image.Image, found []vision.Region, beat int) (
 	return best, nil
 }
 
-// unturn maps a line read on a crop of bounds b turned deg degrees
-// counter-clockwise (imaging.Rotate90/180/270, origin at 0,0) back into
-// the crop's coordinates.
+// mapLine maps a line's boxes with f.
+func mapLine(l ocr.Line, f func(image.Rectangle) image.Rectangle) ocr.Line {
+	out := ocr.Line{Box: f(l.Box)}
+	for _, wd := range l.Words {
+		wd.Box = f(wd.Box)
+		out.Words = append(out.Words, wd)
+	}
+	return out
+}
+
+// unturn maps a line read on an image of bounds b turned deg degrees
+// counter-clockwise (imaging.Rotate90/180/270, origin at 0,0; 0 is not
+// turned) back into b's coordinates.
 func unturn(l ocr.Line, deg int, b image.Rectangle) ocr.Line {
+	if deg == 0 {
+		return l
+	}
 	w, h := b.Dx(), b.Dy()
 	pt := func(x, y int) image.Point { // a corner of the turned image to b
 		switch deg {
@@ -237,15 +275,9 @@ func unturn(l ocr.Line, deg int, b image.Rectangle) ocr.Line {
 			return image.Pt(y, h-x)
 		}
 	}
-	box := func(r image.Rectangle) image.Rectangle {
+	return mapLine(l, func(r image.Rectangle) image.Rectangle {
 		return image.Rectangle{Min: pt(r.Min.X, r.Min.Y), Max: pt(r.Max.X, r.Max.Y)}.Canon().Add(b.Min)
-	}
-	out := ocr.Line{Box: box(l.Box)}
-	for _, wd := range l.Words {
-		wd.Box = box(wd.Box)
-		out.Words = append(out.Words, wd)
-	}
-	return out
+	})
 }
 
 // confidentWords counts the words read confidently (goodWordConf, three
@@ -262,15 +294,21 @@ func confidentWords(lines []ocr.Line) int {
 	return n
 }
 
-// lineShaped counts the detected lines shaped like a line of text, lying
-// or standing: at least twice as long as thick and 6 px thick. On
+// lineShaped counts the detected lines shaped like a line of text, at any
+// angle: at least twice as long as thick and 4 px thick (the detector's
+// own rectangle, before it is grown to the whole line). On
 // eval-dev's false alarms the "lines" on a dark saucer and on building
 // windows were squares of highlight and specks.
 func lineShaped(lines []vision.Region) int {
 	n := 0
 	for _, l := range lines {
-		long, thick := max(l.Box.Dx(), l.Box.Dy()), min(l.Box.Dx(), l.Box.Dy())
-		if long >= 2*thick && thick >= 6 {
+		long, thick := float64(max(l.Box.Dx(), l.Box.Dy())), float64(min(l.Box.Dx(), l.Box.Dy()))
+		if l.Long > 0 {
+			// The line's own rectangle: a line at 45 degrees has a
+			// square box.
+			long, thick = l.Long, max(l.Thick, 1)
+		}
+		if long >= 2*thick && thick >= 4 {
 			n++
 		}
 	}
