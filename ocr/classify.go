@@ -317,6 +317,16 @@ func words(l Line) []word {
 	return out
 }
 
+// lowerCased says whether s is a word in small letters only.
+func lowerCased(s string) bool {
+	for _, c := range s {
+		if !unicode.IsLower(c) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func capitalised(s string) bool {
 	r := []rune(s)
 	if len(r) == 0 || !unicode.IsUpper(r[0]) {
@@ -375,6 +385,12 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 			upd(0.9)
 		case nextCap && len(w.raw) == 1 && n.isSurname(next.lower) && !n.common[next.lower]:
 			upd(0.6) // "J. Smith"
+		case !nextCap && n.isFirst(w.lower) && n.isSurname(next.lower) && !n.common[next.lower] &&
+			lowerCased(next.raw) && w.conf >= MinNameConf && next.conf >= MinNameConf:
+			// "John johnson": Tesseract reads a capital J, I or L small
+			// as often as not; a first name and a surname that is no
+			// ordinary word, both read confidently, are still a name.
+			upd(0.75)
 		}
 		if labelWords[strings.ToLower(w.raw)] == "title" || labelWords[strings.ToLower(w.raw)+"."] == "title" {
 			if nextCap && len(next.raw) >= 2 {

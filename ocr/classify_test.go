@@ -37,6 +37,9 @@ func TestClassifyText(t *testing.T) {
 		{"Taylor, Robert", []risk.Identifier{name}},
 		{"Patient: Xochitl Quenby", []risk.Identifier{name}},
 		{"Rodriguez", []risk.Identifier{name}},
+		{"John johnson", []risk.Identifier{name}}, // capital J read small
+		{"Grace under pressure", nil},
+		{"Will power", nil},
 		{"Dr. Amelia Hart", nil},
 		{"Sunrise Family Clinic", nil},
 		{"Quentin Zyxwv", []risk.Identifier{name}},
