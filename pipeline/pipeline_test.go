@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -492,7 +491,7 @@ func TestBarcodeStripesRedacted(t *testing.T) {
 	if res.Image.Decision == risk.Pass || !res.Image.Verified {
 		t.Errorf("decision %s, verified %v; want the label flagged and a verified copy", res.Image.Decision, res.Image.Verified)
 	}
-	want := turnedBox(band.Box, img.Bounds(), turned.Bounds(), 25)
+	want := fixture.TurnedBox(band.Box, img.Bounds(), turned.Bounds(), 25)
 	var boxes []image.Rectangle
 	for _, f := range kinds(res.Image)[risk.KindBarcode] {
 		boxes = append(boxes, f.Rect())
@@ -505,21 +504,6 @@ func TestBarcodeStripesRedacted(t *testing.T) {
 			t.Errorf("safe copy still decodes: %v, %v", codes, err)
 		}
 	}
-}
-
-// turnedBox is the bounding box of r once imaging.Rotate has turned src
-// deg degrees counter-clockwise about its centre onto dst.
-func turnedBox(r, src, dst image.Rectangle, deg float64) image.Rectangle {
-	s, c := math.Sincos(deg * math.Pi / 180)
-	out := image.Rectangle{Min: dst.Max, Max: dst.Min}
-	for _, p := range []image.Point{r.Min, {r.Max.X, r.Min.Y}, r.Max, {r.Min.X, r.Max.Y}} {
-		x, y := float64(p.X)-float64(src.Dx())/2, float64(p.Y)-float64(src.Dy())/2
-		px := int(float64(dst.Dx())/2 + x*c + y*s)
-		py := int(float64(dst.Dy())/2 - x*s + y*c)
-		out.Min.X, out.Min.Y = min(out.Min.X, px), min(out.Min.Y, py)
-		out.Max.X, out.Max.Y = max(out.Max.X, px), max(out.Max.Y, py)
-	}
-	return out
 }
 
 // covers says whether boxes together cover share of r.
@@ -639,7 +623,7 @@ func TestTurnedSurfaces(t *testing.T) {
 		case "note-90.jpg":
 			paper = image.Rect(doc.Box.Min.Y, 1600-doc.Box.Max.X, doc.Box.Max.Y, 1600-doc.Box.Min.X)
 		case "note-45.jpg":
-			paper = turnedBox(doc.Box, image.Rect(0, 0, 1600, 1200), c.img.Bounds(), 45)
+			paper = fixture.TurnedBox(doc.Box, image.Rect(0, 0, 1600, 1200), c.img.Bounds(), 45)
 		}
 		named := false
 		for _, f := range res.Image.Findings {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/disintegration/imaging"
+
+	"photoaudit/internal/fixture"
 )
 
 // A card turned 25 degrees comes back upright: its red corner top-left,
@@ -22,14 +24,7 @@ func TestRectify(t *testing.T) {
 	draw.Draw(img, image.Rect(490, 360, 550, 400), image.NewUniform(color.NRGBA{20, 20, 220, 255}), image.Point{}, draw.Src)
 	const deg = 25
 	turned := imaging.Rotate(img, deg, color.Black)
-	// The card's corners after the turn (counter-clockwise about the
-	// centre, onto the larger canvas).
-	s, c := math.Sincos(deg * math.Pi / 180)
-	var q []image.Point
-	for _, p := range []image.Point{card.Min, {card.Max.X, card.Min.Y}, card.Max, {card.Min.X, card.Max.Y}} {
-		x, y := float64(p.X)-400, float64(p.Y)-300
-		q = append(q, image.Pt(int(math.Round(float64(turned.Bounds().Dx())/2+x*c+y*s)), int(math.Round(float64(turned.Bounds().Dy())/2-x*s+y*c))))
-	}
+	q := fixture.TurnedCorners(card, img.Bounds(), turned.Bounds(), deg)
 	if !Skewed(q) || Skewed([]image.Point{{0, 0}, {300, 0}, {300, 200}, {0, 200}}) {
 		t.Errorf("Skewed: turned %v, upright rectangle reported wrongly", q)
 	}

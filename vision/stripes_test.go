@@ -4,7 +4,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"math"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -25,7 +24,7 @@ func TestBarcodeStripes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := rotatedBox(band.Box, img.Bounds(), turned.Bounds(), angle)
+		want := fixture.TurnedBox(band.Box, img.Bounds(), turned.Bounds(), angle)
 		if len(got) != 1 {
 			t.Errorf("band at %v degrees: %d regions %v, want 1 over %v", angle, len(got), got, want)
 			continue
@@ -64,22 +63,6 @@ func TestBarcodeStripesNotCodes(t *testing.T) {
 			t.Errorf("%s: %v taken for barcodes", name, got)
 		}
 	}
-}
-
-// rotatedBox is the bounding box of r after imaging.Rotate turned src by
-// angle degrees counter-clockwise about its centre into dst.
-func rotatedBox(r, src, dst image.Rectangle, angle float64) image.Rectangle {
-	s, c := math.Sincos(angle * math.Pi / 180)
-	cx, cy := float64(src.Dx())/2, float64(src.Dy())/2
-	dx, dy := float64(dst.Dx())/2, float64(dst.Dy())/2
-	out := image.Rectangle{Min: dst.Max, Max: dst.Min}
-	for _, p := range []image.Point{r.Min, {r.Max.X, r.Min.Y}, r.Max, {r.Min.X, r.Max.Y}} {
-		x, y := float64(p.X)-cx, float64(p.Y)-cy
-		px, py := int(dx+x*c+y*s), int(dy-x*s+y*c)
-		out.Min.X, out.Min.Y = min(out.Min.X, px), min(out.Min.Y, py)
-		out.Max.X, out.Max.Y = max(out.Max.X, px), max(out.Max.Y, py)
-	}
-	return out
 }
 
 // BenchmarkBarcodeStripes12MP times the stripe search on the badge and
