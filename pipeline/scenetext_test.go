@@ -103,13 +103,13 @@ func TestAllRead(t *testing.T) {
 // side do.
 func TestLineShaped(t *testing.T) {
 	got := lineShaped([]vision.Region{
-		{Box: image.Rect(2350, 2166, 2484, 2302)},                    // highlight, 134x136
-		{Box: image.Rect(1443, 2137, 1456, 2149)},                    // speck
-		{Box: image.Rect(2203, 613, 2210, 617)},                      // speck, wide but 4 px
-		{Box: image.Rect(100, 100, 160, 124)},                        // "Room", 60x24
-		{Box: image.Rect(300, 100, 324, 400)},                        // a line on its side
-		{Box: image.Rect(500, 500, 730, 730), Long: 320, Thick: 22},  // a line at 45 degrees
-		{Box: image.Rect(800, 500, 934, 636), Long: 136, Thick: 120}, // a highlight
+		{Box: image.Rect(2350, 2166, 2484, 2302)},                   // highlight, 134x136
+		{Box: image.Rect(1443, 2137, 1456, 2149)},                   // speck
+		{Box: image.Rect(2203, 613, 2210, 617)},                     // speck, wide but 4 px
+		{Box: image.Rect(100, 100, 160, 124)},                       // "Room", 60x24
+		{Box: image.Rect(300, 100, 324, 400)},                       // a line on its side
+		{Box: image.Rect(500, 500, 730, 730), Long: 340, Thick: 40}, // a line at 45 degrees
+		{Box: image.Rect(800, 500, 980, 609), Long: 193, Thick: 85}, // a window's reflection
 	})
 	if got != 3 {
 		t.Errorf("lineShaped = %d, want 3 (the word, the line on its side, the line at 45 degrees)", got)

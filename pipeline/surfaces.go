@@ -295,8 +295,9 @@ func confidentWords(lines []ocr.Line) int {
 }
 
 // lineShaped counts the detected lines shaped like a line of text, at any
-// angle: at least twice as long as thick and 4 px thick (the detector's
-// own rectangle, before it is grown to the whole line). On
+// angle (the line's own rectangle where the detector gives it): at least
+// 2.5 times as long as thick (a word of four letters or more) and 6 px
+// thick. On
 // eval-dev's false alarms the "lines" on a dark saucer and on building
 // windows were squares of highlight and specks.
 func lineShaped(lines []vision.Region) int {
@@ -308,7 +309,7 @@ func lineShaped(lines []vision.Region) int {
 			// square box.
 			long, thick = l.Long, max(l.Thick, 1)
 		}
-		if long >= 2*thick && thick >= 4 {
+		if long >= 2.5*thick && thick >= 6 {
 			n++
 		}
 	}

@@ -159,8 +159,9 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 		if box.Empty() {
 			continue
 		}
+		// The line's own rectangle, grown like its box.
 		rr := gocv.MinAreaRect(c)
-		long, thick := float64(max(rr.Width, rr.Height)), float64(min(rr.Width, rr.Height))
+		long, thick := float64(max(rr.Width, rr.Height)+2*d), float64(min(rr.Width, rr.Height)+2*d)
 		lines = append(lines, Region{Kind: "text", Box: box, Confidence: math.Round(score*100) / 100, Detector: models.TextDet.Name,
 			Long: long / sx, Thick: thick / sy})
 	}
