@@ -108,7 +108,9 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 	}
 	words, harmless := judgeWords(lines)
 	notText := words == 0 && s.Rows < minRowsUnread && s.Kind != "wristband"
-	upright := confidentWords(lines)
+	// uprightWords is how many words the upright readings read
+	// confidently: what a turned reading must beat.
+	uprightWords := confidentWords(lines)
 	var found []vision.Region
 	if !harmless && !notText && len(ids) == 0 && s.Kind != "signin_sheet" {
 		// A second reading, line by line: the text detector's lines on
@@ -137,7 +139,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 			_, harmless = judgeWords(again)
 			harmless = harmless && allRead(found, again)
 		}
-		upright = max(upright, confidentWords(again))
+		uprightWords = max(uprightWords, confidentWords(again))
 	}
 	if len(ids) == 0 && !notText && s.Kind != "signin_sheet" {
 		// Turned text (a sign on its side, a note upside down on a
@@ -145,7 +147,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 		// ("SION", "UOS}IM"), and a sheet at an angle reads badly: it is
 		// read square on and turned too, and a view that reads more
 		// confident words than upright is what the surface says.
-		turned, err := w.readTurned(img, s, sub.SubImage(box), found, upright)
+		turned, err := w.readTurned(img, s, sub.SubImage(box), found, uprightWords)
 		if err != nil {
 			return nil, err
 		}
@@ -187,14 +189,14 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 // most confident words, if that is more than beat and at least two, its
 // boxes mapped back into the photo; nil when nothing reads better.
 func (w *worker) readTurned(img image.Image, s vision.Surface, crop image.Image, found []vision.Region, beat int) ([]ocr.Line, error) {
-	upright := 0
+	standing := 0
 	for _, f := range found {
 		if 2*f.Box.Dy() >= 3*f.Box.Dx() {
-			upright++
+			standing++
 		}
 	}
 	turns := []int{180}
-	if 2*upright > len(found) {
+	if 2*standing > len(found) {
 		turns = []int{90, 270}
 	}
 	base := crop
