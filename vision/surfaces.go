@@ -212,13 +212,6 @@ func (o SurfaceOptions) candidate(c gocv.PointVector, gray, ink gocv.Mat, total 
 	return s, true
 }
 
-// addSurface keeps one of two candidates when one lies mostly inside the
-// other: the one whose outline fills its rotated rectangle better. At a
-// low grey level a poster merges with the bright wall beside it into a
-// ragged shape; at a higher level it stands alone as a clean rectangle,
-// and reading the ragged one would read the wall too. A sheet beats its
-// own cells, which closing joins back at the same level. Ties go to the
-// larger.
 // quadOf is the outline's four corners, clockwise from top-left: the
 // outline simplified to four points when it is a quadrilateral (a sheet
 // in perspective), else the corners of its rotated bounding rectangle.
@@ -255,6 +248,13 @@ func clockwise(pts []image.Point) []image.Point {
 	return append(out[first:], out[:first]...)
 }
 
+// addSurface keeps one of two candidates when one lies mostly inside the
+// other: the one whose outline fills its rotated rectangle better. At a
+// low grey level a poster merges with the bright wall beside it into a
+// ragged shape; at a higher level it stands alone as a clean rectangle,
+// and reading the ragged one would read the wall too. A sheet beats its
+// own cells, which closing joins back at the same level. Ties go to the
+// larger.
 func addSurface(out []Surface, s Surface) []Surface {
 	for i, o := range out {
 		if containment(o.Box, s.Box) >= 0.8 {
