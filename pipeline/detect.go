@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"slices"
 
 	"github.com/disintegration/imaging"
 
@@ -110,7 +111,7 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 		})
 	}
 	out = append(out, w.carriers(img, out, covered, suffix)...)
-	out = append(out, plates(img, append(scene, lines...), covered, suffix)...)
+	out = append(out, plates(img, slices.Concat(scene, lines), covered, suffix)...)
 	return out, seen, nil
 }
 
@@ -184,24 +185,33 @@ func (w *worker) barcodes(img image.Image, covered []image.Rectangle, suffix str
 		if insideAny(st.Box, covered) {
 			continue
 		}
-		f := risk.Finding{Kind: risk.KindBarcode, Box: st.Box, Confidence: st.Confidence,
-			Identifiers: []risk.Identifier{risk.IDOtherNumber}, MaskedText: "barcode, not decoded",
-			Detector: st.Detector + suffix}
 		decoded, err := barcode.Decode(imaging.Crop(img, st.Box))
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range decoded {
-			f.Confidence = 0.9
-			f.MaskedText = c.Format + ": " + risk.Mask(c.Text)
-			f.Detector = "gozxing" + suffix
-			if m, ok := w.cls.Text(c.Text); ok {
-				f.Identifiers = m.Identifiers
-			}
+		if len(decoded) == 0 {
+			out = append(out, risk.Finding{Kind: risk.KindBarcode, Box: st.Box, Confidence: st.Confidence,
+				Identifiers: []risk.Identifier{risk.IDOtherNumber}, MaskedText: "barcode, not decoded",
+				Detector: st.Detector + suffix})
 		}
-		out = append(out, f)
+		for _, c := range decoded {
+			out = append(out, w.decodedCode(c, st.Box, suffix))
+		}
 	}
 	return out, nil
+}
+
+// decodedCode is the finding for a code gozxing read, over box. What the
+// code holds decides what it exposes; a code on a patient label with
+// nothing recognisable is still an ID.
+func (w *worker) decodedCode(c barcode.Code, box image.Rectangle, suffix string) risk.Finding {
+	f := risk.Finding{Kind: risk.KindBarcode, Box: box, Confidence: 0.9,
+		Identifiers: []risk.Identifier{risk.IDOtherNumber},
+		MaskedText:  c.Format + ": " + risk.Mask(c.Text), Detector: "gozxing" + suffix}
+	if m, ok := w.cls.Text(c.Text); ok {
+		f.Identifiers = m.Identifiers
+	}
+	return f
 }
 
 func overlapsAny(r image.Rectangle, boxes []image.Rectangle, iou float64) bool {

@@ -91,14 +91,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 			return nil, err
 		}
 		for _, c := range codes {
-			f := risk.Finding{Kind: risk.KindBarcode, Box: s.Box, Confidence: 0.9,
-				Identifiers: []risk.Identifier{risk.IDOtherNumber},
-				MaskedText:  c.Format + ": " + risk.Mask(c.Text), Detector: "gozxing" + suffix}
-			// What the code holds decides what it exposes; a code on a
-			// patient label with nothing recognisable is still an ID.
-			if m, ok := w.cls.Text(c.Text); ok {
-				f.Identifiers = m.Identifiers
-			}
+			f := w.decodedCode(c, s.Box, suffix)
 			out = append(out, f)
 			for _, id := range f.Identifiers {
 				ids[id] = true
