@@ -21,12 +21,27 @@ import (
 // several scales: at the finest, a MinFace face is blazeFaceIn px; each
 // coarser level is blazeLevelStep times smaller, until the whole photo fits
 // one tile.
+//
+// Why tiles of 256 and not fewer, larger ones: with the graph's two
+// fixed-size parts rewritten (a channel pad exported as a Concat with
+// constant zeros, and the output reshapes) it runs on any input, and
+// computes exactly the same at 256. But its cost per pixel does not fall
+// (12.3-14.6 ms a 256x256 area on one core from 256 px up to 2336x1760),
+// OpenCV reallocates for each new input size (about 0.1 s at 2016x448),
+// and what it finds depends on the context it sees: 640 px tiles, or
+// bands 256 or 448 px high across the level, lost up to two of eval-dev's
+// 15 faces under 40 px or added false faces. Batches of tiles cost more a
+// tile (13.7 ms at 4, 14.6 at 8 against 12.9), and OpenCV 4.6's int8
+// quantization of the network ran 2.7 times slower than float.
 const (
 	blazeSize = 256
 	// blazeFaceIn is how large a MinFace face is made in the finest
 	// tiles. Measured on eval-dev (one core): 10 px gave 0.073 s/MP and
 	// 10 of 15 faces under 40 px on real/; 14 px gives 0.147 s/MP and 12
-	// of 15; faces from 40 px were 107-108 of 110 either way.
+	// of 15; faces from 40 px were 107-108 of 110 either way. 12 px also
+	// found 12 of 15 and took a third less time, but lost the generated
+	// 25-31 px faces of TestSmallFace, TestBlazeFaceSizes and
+	// TestBlazeTileCheck (13 px the 25 and 27 px ones).
 	blazeFaceIn = 14
 	// blazeLevelStep is the scale ratio between pyramid levels; a level
 	// handles faces up to blazeFaceIn*blazeLevelStep of its tile pixels,
