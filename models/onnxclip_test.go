@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"photoaudit/internal/onnxtest"
 )
 
 // A hand-built graph: Clip(x, min from a Constant node, max from an
@@ -31,24 +33,7 @@ func TestClipToAttributes(t *testing.T) {
 		}
 		return b
 	}
-	node := func(op string, ins, outs []string, attrs ...[]byte) []byte {
-		var b []byte
-		for _, in := range ins {
-			b = protowire.AppendTag(b, 1, protowire.BytesType)
-			b = protowire.AppendString(b, in)
-		}
-		for _, o := range outs {
-			b = protowire.AppendTag(b, 2, protowire.BytesType)
-			b = protowire.AppendString(b, o)
-		}
-		b = protowire.AppendTag(b, 4, protowire.BytesType)
-		b = protowire.AppendString(b, op)
-		for _, a := range attrs {
-			b = protowire.AppendTag(b, 5, protowire.BytesType)
-			b = protowire.AppendBytes(b, a)
-		}
-		return b
-	}
+	node := onnxtest.Node
 	var valueAttr []byte
 	valueAttr = protowire.AppendTag(valueAttr, 1, protowire.BytesType)
 	valueAttr = protowire.AppendString(valueAttr, "value")
