@@ -58,7 +58,8 @@ func TestInstall(t *testing.T) {
 	if got, err := Verify(dir, BlazeFace); err != nil || got != path {
 		t.Errorf("after Install: %q, %v", got, err)
 	}
-	// The text detector is converted on the way in; its result is pinned.
+	// Both models are converted on the way in (BlazeFace above); the
+	// results are pinned.
 	if _, err := Install(context.Background(), dir, TextDet); err != nil {
 		t.Fatal(err)
 	}

