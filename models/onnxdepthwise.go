@@ -135,19 +135,8 @@ func intsAttr(node []byte, name string) []int64 {
 			return nil
 		}
 		eachField(attr, func(num protowire.Number, typ protowire.Type, v []byte) error {
-			switch {
-			case num == 8 && typ == protowire.VarintType:
-				x, _ := protowire.ConsumeVarint(v)
-				vals = append(vals, int64(x))
-			case num == 8 && typ == protowire.BytesType: // packed
-				for len(v) > 0 {
-					x, n := protowire.ConsumeVarint(v)
-					if n < 0 {
-						return nil
-					}
-					vals = append(vals, int64(x))
-					v = v[n:]
-				}
+			if num == 8 {
+				vals = appendVarints(vals, typ, v)
 			}
 			return nil
 		})
@@ -190,4 +179,24 @@ func intAttr(node []byte, name string) int64 {
 		return nil
 	})
 	return val
+}
+
+// appendVarints appends to vals the integers of one field of a repeated
+// integer, one varint or a packed run of them.
+func appendVarints(vals []int64, typ protowire.Type, v []byte) []int64 {
+	switch typ {
+	case protowire.VarintType:
+		x, _ := protowire.ConsumeVarint(v)
+		return append(vals, int64(x))
+	case protowire.BytesType:
+		for len(v) > 0 {
+			x, n := protowire.ConsumeVarint(v)
+			if n < 0 {
+				break
+			}
+			vals = append(vals, int64(x))
+			v = v[n:]
+		}
+	}
+	return vals
 }

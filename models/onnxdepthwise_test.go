@@ -88,18 +88,8 @@ func int64Tensor(t []byte) (name string, vals []int64, ok bool) {
 			for i := 0; i < len(v); i += 8 {
 				vals = append(vals, int64(binary.LittleEndian.Uint64(v[i:])))
 			}
-		case num == 7 && typ == protowire.BytesType: // packed
-			for len(v) > 0 {
-				x, n := protowire.ConsumeVarint(v)
-				if n < 0 {
-					return nil
-				}
-				vals = append(vals, int64(x))
-				v = v[n:]
-			}
-		case num == 7 && typ == protowire.VarintType:
-			x, _ := protowire.ConsumeVarint(v)
-			vals = append(vals, int64(x))
+		case num == 7:
+			vals = appendVarints(vals, typ, v)
 		}
 		return nil
 	})
