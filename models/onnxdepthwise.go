@@ -67,19 +67,9 @@ func WidenNarrowDepthwise(model []byte, inputSize int) (out []byte, changed int,
 				w = int((int64(w)+before+after-k[1])/stride) + 1
 				if op == "Conv" && intAttr(v, "group") > 1 && k[0] == 3 && k[1] == 3 && stride == 1 &&
 					before == 1 && after == 1 && p[0] == 1 && p[2] == 1 && w < narrowWidth && len(outs) == 1 {
-					wide := outs[0] + "_wide"
-					v = widenConv(v, wide, int64(1+narrowWidth-w))
-					starts, ends, axes := outs[0]+"_starts", outs[0]+"_ends", outs[0]+"_axes"
-					inits = append(inits, int64TensorBytes(starts, []int64{0}),
-						int64TensorBytes(ends, []int64{int64(w)}), int64TensorBytes(axes, []int64{3}))
-					rewritten = appendField(rewritten, 1, protowire.BytesType, v)
-					var slice []byte
-					for _, in := range []string{wide, starts, ends, axes} {
-						slice = appendField(slice, 1, protowire.BytesType, []byte(in))
-					}
-					slice = appendField(slice, 2, protowire.BytesType, []byte(outs[0]))
-					slice = appendField(slice, 3, protowire.BytesType, []byte(outs[0]))
-					slice = appendField(slice, 4, protowire.BytesType, []byte("Slice"))
+					conv, slice, consts := widen(v, outs[0], w)
+					rewritten = appendField(rewritten, 1, protowire.BytesType, conv)
+					inits = append(inits, consts...)
 					v = slice
 					changed++
 				}
@@ -101,6 +91,24 @@ func WidenNarrowDepthwise(model []byte, inputSize int) (out []byte, changed int,
 	}
 	out, _, err = rewriteMessages(model, 7, func([]byte) ([]byte, bool, error) { return rewritten, true, nil })
 	return out, changed, err
+}
+
+// widen returns the depthwise Conv node whose output, w px wide, is
+// output, padded to narrowWidth and renamed; the Slice node that cuts its
+// first w columns back into output; and the Slice's constant inputs.
+func widen(node []byte, output string, w int) (conv, slice []byte, consts [][]byte) {
+	wide := output + "_wide"
+	conv = widenConv(node, wide, int64(1+narrowWidth-w))
+	starts, ends, axes := output+"_starts", output+"_ends", output+"_axes"
+	consts = [][]byte{int64TensorBytes(starts, []int64{0}),
+		int64TensorBytes(ends, []int64{int64(w)}), int64TensorBytes(axes, []int64{3})}
+	for _, in := range []string{wide, starts, ends, axes} {
+		slice = appendField(slice, 1, protowire.BytesType, []byte(in))
+	}
+	slice = appendField(slice, 2, protowire.BytesType, []byte(output))
+	slice = appendField(slice, 3, protowire.BytesType, []byte(output))
+	slice = appendField(slice, 4, protowire.BytesType, []byte("Slice"))
+	return conv, slice, consts
 }
 
 // widenConv returns the Conv node with its output renamed to output and
