@@ -39,7 +39,7 @@ const (
 	// tiles. Measured on eval-dev (one core): 10 px gave 0.073 s/MP and
 	// 10 of 15 faces under 40 px on real/; 14 px gives 0.147 s/MP and 12
 	// of 15; faces from 40 px were 107-108 of 110 either way. 12 px also
-	// found 12 of 15 and took a third less time, but lost the generated
+	// found 12 of 15 and took 30% less time, but lost the generated
 	// 25-31 px faces of TestSmallFace, TestBlazeFaceSizes and
 	// TestBlazeTileCheck (13 px the 25 and 27 px ones).
 	blazeFaceIn = 14
