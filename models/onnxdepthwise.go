@@ -136,14 +136,26 @@ func widenConv(node []byte, output string, right int64) []byte {
 }
 
 // intsAttr returns node's integer list attribute name, or nil.
-func intsAttr(node []byte, name string) []int64 {
+func intsAttr(node []byte, name string) []int64 { return attrInts(node, name, 8) }
+
+// intAttr returns node's integer attribute name, or -1 when it has none.
+func intAttr(node []byte, name string) int64 {
+	if v := attrInts(node, name, 3); len(v) > 0 {
+		return v[0]
+	}
+	return -1
+}
+
+// attrInts returns the integers in field num (AttributeProto.i 3,
+// .ints 8) of node's attribute name.
+func attrInts(node []byte, name string, num protowire.Number) []int64 {
 	var vals []int64
-	eachField(node, func(num protowire.Number, typ protowire.Type, attr []byte) error {
-		if num != 5 || typ != protowire.BytesType || str(attr, 1) != name {
+	eachField(node, func(n protowire.Number, typ protowire.Type, attr []byte) error {
+		if n != 5 || typ != protowire.BytesType || str(attr, 1) != name {
 			return nil
 		}
-		eachField(attr, func(num protowire.Number, typ protowire.Type, v []byte) error {
-			if num == 8 {
+		eachField(attr, func(n protowire.Number, typ protowire.Type, v []byte) error {
+			if n == num {
 				vals = appendVarints(vals, typ, v)
 			}
 			return nil
@@ -168,25 +180,6 @@ func int64TensorBytes(name string, vals []int64) []byte {
 	}
 	t = protowire.AppendTag(t, 9, protowire.BytesType)
 	return protowire.AppendBytes(t, raw)
-}
-
-// intAttr returns node's integer attribute name, or -1 when it has none.
-func intAttr(node []byte, name string) int64 {
-	val := int64(-1)
-	eachField(node, func(num protowire.Number, typ protowire.Type, attr []byte) error {
-		if num != 5 || typ != protowire.BytesType || str(attr, 1) != name {
-			return nil
-		}
-		eachField(attr, func(num protowire.Number, typ protowire.Type, v []byte) error {
-			if num == 3 && typ == protowire.VarintType {
-				x, _ := protowire.ConsumeVarint(v)
-				val = int64(x)
-			}
-			return nil
-		})
-		return nil
-	})
-	return val
 }
 
 // appendVarints appends to vals the integers of one field of a repeated
