@@ -38,6 +38,14 @@ func TestVerify(t *testing.T) {
 	if _, err := Verify(dir, BlazeFace); err == nil || errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "SHA-256") {
 		t.Errorf("altered file: error %v, want a checksum error", err)
 	}
+	// ONNX Runtime keeps its library's name; where its package has no
+	// Linux build, it is missing, not altered.
+	if got := OnnxRuntime.Installed(); got != "libonnxruntime.so.1" {
+		t.Errorf("ONNX Runtime installed as %q", got)
+	}
+	if _, err := Verify(dir, onnxRuntimeFor("riscv64")); !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "no build") {
+		t.Errorf("no build for the architecture: error %v, want ErrMissing", err)
+	}
 	t.Setenv(DirEnv, dir)
 	if Dir("") != dir || Dir("/x") != "/x" {
 		t.Errorf("Dir with $%s=%s: %q, %q", DirEnv, dir, Dir(""), Dir("/x"))
