@@ -52,25 +52,29 @@ const (
 	blazeEdge = 12
 )
 
-var blazeOutputs = []string{"Identity:0", "Identity_1:0", "Identity_2:0", "Identity_3:0"}
-
 // blazeFace holds one loaded network. Not safe for concurrent use.
 type blazeFace struct {
-	net gocv.Net
+	net blazeNet
 }
 
-func loadBlazeFace(path string) (*blazeFace, error) {
-	net := gocv.ReadNetFromONNX(path)
-	if net.Empty() {
-		net.Close()
-		return nil, fmt.Errorf("vision: load BlazeFace %q: OpenCV could not read it", path)
+// loadBlazeFace loads the network at path to run on ONNX Runtime's
+// library lib, or with OpenCV's dnn when lib is "".
+func loadBlazeFace(path, lib string) (*blazeFace, error) {
+	var net blazeNet
+	var err error
+	if lib != "" {
+		net, err = newORTNet(path, lib)
+	} else {
+		net, err = newDNNNet(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vision: load BlazeFace %q: %w", path, err)
 	}
 	b := &blazeFace{net: net}
 	// One forward pass on a blank input checks the graph runs and its
 	// outputs have the shapes decode expects.
-	blob := gocv.NewMatWithSizes([]int{1, blazeSize, blazeSize, 3}, gocv.MatTypeCV32F)
-	defer blob.Close()
-	if _, err := b.forward(blob, image.Point{}, 1, 0); err != nil {
+	clear(net.input())
+	if _, err := b.forward(image.Point{}, 1, 0); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("vision: BlazeFace %q: %w", path, err)
 	}
@@ -94,8 +98,6 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 	}
 	defer full.Close()
 	w, h := full.Cols(), full.Rows()
-	blob := gocv.NewMatWithSizes([]int{1, blazeSize, blazeSize, 3}, gocv.MatTypeCV32F)
-	defer blob.Close()
 	var hits []blazeHit
 	colour := isColour(img)
 	scale := float64(blazeFaceIn) / float64(max(minFace, 1))
@@ -128,7 +130,7 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 			}
 			src = m
 		}
-		got, err := b.level(src, blob, scale, threshold, colour && !last)
+		got, err := b.level(src, scale, threshold, colour && !last)
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +152,7 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 // tiles): skin alone skipped 347, with edges 486 (a 14 px face, even
 // blurred with sigma 3, has 190+ edge pixels against the 9 asked);
 // face recall the same on both sets.
-func (b *blazeFace) level(m, blob gocv.Mat, scale, threshold float64, skipBare bool) ([]blazeHit, error) {
+func (b *blazeFace) level(m gocv.Mat, scale, threshold float64, skipBare bool) ([]blazeHit, error) {
 	size := image.Pt(m.Cols(), m.Rows())
 	// A level handles faces up to blazeFaceIn*blazeLevelStep px; the next
 	// coarser level takes larger ones. Tiles overlap so that each such
@@ -160,12 +162,12 @@ func (b *blazeFace) level(m, blob gocv.Mat, scale, threshold float64, skipBare b
 	var hits []blazeHit
 	for y0 := 0; ; y0 += step {
 		for x0 := 0; ; x0 += step {
-			skin, edged, err := fillBlob(blob, m, x0, y0)
+			skin, edged, err := fillBlob(b.net.input(), m, x0, y0)
 			if err != nil {
 				return nil, err
 			}
 			if !skipBare || (skin >= minSkin && edged >= minSkin/2) {
-				got, err := b.forward(blob, image.Pt(x0, y0), scale, threshold)
+				got, err := b.forward(image.Pt(x0, y0), scale, threshold)
 				if err != nil {
 					return nil, err
 				}
@@ -182,27 +184,23 @@ func (b *blazeFace) level(m, blob gocv.Mat, scale, threshold float64, skipBare b
 	return hits, nil
 }
 
-// forward runs the network on blob, a tile whose top-left corner is at
-// origin in an image scaled by scale from the photo, and returns the
+// forward runs the network on its input, a tile whose top-left corner is
+// at origin in an image scaled by scale from the photo, and returns the
 // detections scoring at least threshold in the photo's coordinates.
-func (b *blazeFace) forward(blob gocv.Mat, origin image.Point, scale, threshold float64) ([]blazeHit, error) {
-	b.net.SetInput(blob, "")
-	outs := b.net.ForwardLayers(blazeOutputs)
-	defer func() {
-		for _, o := range outs {
-			o.Close()
-		}
-	}()
+func (b *blazeFace) forward(origin image.Point, scale, threshold float64) ([]blazeHit, error) {
+	outs, err := b.net.run()
+	if err != nil {
+		return nil, err
+	}
 	var hits []blazeHit
 	for layer, grid := range []struct{ cells, anchors int }{{16, 2}, {8, 6}} {
 		n := grid.cells * grid.cells * grid.anchors
-		scores, err := outs[layer].DataPtrFloat32()
-		if err != nil || len(scores) != n {
-			return nil, fmt.Errorf("output %s: want %d scores, got %d (%v)", blazeOutputs[layer], n, len(scores), err)
+		scores, boxes := outs[layer], outs[layer+2]
+		if len(scores) != n {
+			return nil, fmt.Errorf("output %s: want %d scores, got %d", blazeOutputs[layer], n, len(scores))
 		}
-		boxes, err := outs[layer+2].DataPtrFloat32()
-		if err != nil || len(boxes) != 16*n {
-			return nil, fmt.Errorf("output %s: want %d regressions, got %d (%v)", blazeOutputs[layer+2], 16*n, len(boxes), err)
+		if len(boxes) != 16*n {
+			return nil, fmt.Errorf("output %s: want %d regressions, got %d", blazeOutputs[layer+2], 16*n, len(boxes))
 		}
 		cell := float64(blazeSize) / float64(grid.cells)
 		for i, s := range scores {
@@ -228,15 +226,14 @@ func (b *blazeFace) forward(blob gocv.Mat, origin image.Point, scale, threshold 
 	return hits, nil
 }
 
-// fillBlob writes the 256x256 tile of m (8-bit RGB or RGBA) at (x0, y0) into blob
-// as floats in [-1,1]; what falls outside m is 0, mid grey.
+// fillBlob writes the 256x256 tile of m (8-bit RGB or RGBA) at (x0, y0) into dst,
+// NHWC, as floats in [-1,1]; what falls outside m is 0, mid grey.
 // It returns how many of the tile's pixels are skin-toned (faceStats'
 // YCbCr range, in integer arithmetic) and how many of those differ in
 // brightness by blazeEdge or more from the pixel two to their left.
-func fillBlob(blob, m gocv.Mat, x0, y0 int) (skin, edged int, err error) {
-	dst, err := blob.DataPtrFloat32()
-	if err != nil {
-		return 0, 0, err
+func fillBlob(dst []float32, m gocv.Mat, x0, y0 int) (skin, edged int, err error) {
+	if len(dst) != blazeSize*blazeSize*3 {
+		return 0, 0, fmt.Errorf("tile of %d floats, want %d", len(dst), blazeSize*blazeSize*3)
 	}
 	src, err := m.DataPtrUint8()
 	if err != nil {

@@ -75,18 +75,29 @@ type Options struct {
 	// Haar says when the Haar cascades run: "fallback" (default) only
 	// when the BlazeFace model is missing, "always" beside it.
 	Haar string `yaml:"haar" json:"haar"`
+	// FaceRuntime says what runs BlazeFace: "auto" (default) ONNX
+	// Runtime when its library is installed and verified (2.3-2.5 times
+	// faster on one core), else OpenCV's dnn; "opencv" OpenCV's dnn
+	// always. Both find the same faces.
+	FaceRuntime string `yaml:"face_runtime" json:"face_runtime"`
 }
 
 // DefaultOptions returns the documented defaults.
 func DefaultOptions() Options {
 	return Options{MinFace: 24, MinProfile: 96, ScaleFactor: 1.15, MinNeighbors: 4, MinContrast: 15, MinSkin: 0.15,
-		MaxPixels: 12_200_000, FaceThreshold: 0.75, Haar: HaarFallback}
+		MaxPixels: 12_200_000, FaceThreshold: 0.75, Haar: HaarFallback, FaceRuntime: RuntimeAuto}
 }
 
 // Values of Options.Haar.
 const (
 	HaarFallback = "fallback"
 	HaarAlways   = "always"
+)
+
+// Values of Options.FaceRuntime.
+const (
+	RuntimeAuto   = "auto"
+	RuntimeOpenCV = "opencv"
 )
 
 // FaceDetectors says which face detectors a Detector made with opts will
@@ -100,6 +111,24 @@ func FaceDetectors(opts Options) (names []string, missing error) {
 		names = append(names, "haar-frontal", "haar-profile")
 	}
 	return names, missing
+}
+
+// faceRuntime returns the ONNX Runtime library BlazeFace is to run on,
+// or "" for OpenCV's dnn. A library that is there but altered is an
+// error, as a model is.
+func faceRuntime(opts Options) (string, error) {
+	switch opts.FaceRuntime {
+	case "", RuntimeAuto:
+	case RuntimeOpenCV:
+		return "", nil
+	default:
+		return "", fmt.Errorf("vision: face_runtime %q: want %q or %q", opts.FaceRuntime, RuntimeAuto, RuntimeOpenCV)
+	}
+	lib, err := models.Verify(opts.ModelDir, models.OnnxRuntime)
+	if errors.Is(err, models.ErrMissing) {
+		return "", nil
+	}
+	return lib, err
 }
 
 // Detector holds one set of classifiers. It is not safe for concurrent
@@ -125,6 +154,10 @@ func NewDetector(opts Options) (*Detector, error) {
 	default:
 		return nil, fmt.Errorf("vision: haar %q: want %q or %q", opts.Haar, HaarFallback, HaarAlways)
 	}
+	lib, err := faceRuntime(opts)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := models.CascadeDir(opts.CascadeDir)
 	if err != nil {
 		return nil, err
@@ -132,7 +165,7 @@ func NewDetector(opts Options) (*Detector, error) {
 	d := &Detector{frontal: gocv.NewCascadeClassifier(), profile: gocv.NewCascadeClassifier(),
 		second: gocv.NewCascadeClassifier(), opts: opts, haar: true}
 	if path, err := models.Verify(opts.ModelDir, models.BlazeFace); err == nil {
-		if d.blaze, err = loadBlazeFace(path); err != nil {
+		if d.blaze, err = loadBlazeFace(path, lib); err != nil {
 			d.Close()
 			return nil, err
 		}

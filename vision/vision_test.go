@@ -177,9 +177,7 @@ func TestBlazeTileCheck(t *testing.T) {
 		defer small.Close()
 		b := img.Bounds()
 		gocv.Resize(m, &small, image.Pt(int(float64(b.Dx())*scale), int(float64(b.Dy())*scale)), 0, 0, gocv.InterpolationArea)
-		blob := gocv.NewMatWithSizes([]int{1, blazeSize, blazeSize, 3}, gocv.MatTypeCV32F)
-		defer blob.Close()
-		skin, edged, err = fillBlob(blob, small, int(float64(at.X)*scale), int(float64(at.Y)*scale))
+		skin, edged, err = fillBlob(make([]float32, blazeSize*blazeSize*3), small, int(float64(at.X)*scale), int(float64(at.Y)*scale))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +278,8 @@ func TestMergeOverlaps(t *testing.T) {
 //
 // blazeface-crowd is the worst case for BlazeFace: the face photo repeated
 // over the whole frame, so every tile has skin and edges and none is
-// skipped.
+// skipped. BlazeFace runs on ONNX Runtime; the -opencv ones run it on
+// OpenCV's dnn, as when ONNX Runtime is not installed.
 func BenchmarkFaces12MP(b *testing.B) {
 	room := imaging.Resize(scenes(b)["face.jpg"].Image, 4032, 3024, imaging.Linear)
 	face, err := fixture.LoadFace(fixture.FacePath())
@@ -297,6 +296,10 @@ func BenchmarkFaces12MP(b *testing.B) {
 	haar.ModelDir = b.TempDir()
 	b.Run("blazeface", func(b *testing.B) { benchFaces(b, DefaultOptions(), room) })
 	b.Run("blazeface-crowd", func(b *testing.B) { benchFaces(b, DefaultOptions(), crowd) })
+	opencv := DefaultOptions()
+	opencv.FaceRuntime = RuntimeOpenCV
+	b.Run("blazeface-opencv", func(b *testing.B) { benchFaces(b, opencv, room) })
+	b.Run("blazeface-crowd-opencv", func(b *testing.B) { benchFaces(b, opencv, crowd) })
 	b.Run("haar", func(b *testing.B) { benchFaces(b, haar, room) })
 }
 
