@@ -226,6 +226,14 @@ func (b *blazeFace) forward(origin image.Point, scale, threshold float64) ([]bla
 	return hits, nil
 }
 
+// unitLevel maps an 8-bit level to the network's [-1,1].
+var unitLevel = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i)/127.5 - 1
+	}
+	return t
+}()
+
 // fillBlob writes the 256x256 tile of m (8-bit RGB or RGBA) at (x0, y0) into dst,
 // NHWC, as floats in [-1,1]; what falls outside m is 0, mid grey.
 // It returns how many of the tile's pixels are skin-toned (faceStats'
@@ -239,17 +247,18 @@ func fillBlob(dst []float32, m gocv.Mat, x0, y0 int) (skin, edged int, err error
 	if err != nil {
 		return 0, 0, err
 	}
-	clear(dst)
 	w, h, stride, ch := m.Cols(), m.Rows(), int(m.Step()), m.Channels()
-	for y := 0; y < blazeSize && y0+y < h; y++ {
-		row := src[(y0+y)*stride:]
-		out := dst[y*blazeSize*3:]
-		for x := 0; x < blazeSize && x0+x < w; x++ {
-			p := row[(x0+x)*ch:]
-			o := out[x*3:]
-			o[0] = float32(p[0])/127.5 - 1
-			o[1] = float32(p[1])/127.5 - 1
-			o[2] = float32(p[2])/127.5 - 1
+	cols, rows := min(blazeSize, w-x0), min(blazeSize, h-y0)
+	if cols < blazeSize || rows < blazeSize {
+		clear(dst)
+	}
+	for y := 0; y < rows; y++ {
+		row := src[(y0+y)*stride+x0*ch : (y0+y)*stride+(x0+cols)*ch]
+		out := dst[y*blazeSize*3 : y*blazeSize*3+cols*3]
+		for x := 0; x < cols; x++ {
+			p := row[x*ch : x*ch+3]
+			o := out[x*3 : x*3+3]
+			o[0], o[1], o[2] = unitLevel[p[0]], unitLevel[p[1]], unitLevel[p[2]]
 			r, g, b := int(p[0]), int(p[1]), int(p[2])
 			// Cr = 128 + 0.5R - 0.4187G - 0.0813B, Cb = 128 - 0.1687R - 0.3313G + 0.5B, times 10000.
 			cr := 5000*r - 4187*g - 813*b
@@ -257,7 +266,7 @@ func fillBlob(dst []float32, m gocv.Mat, x0, y0 int) (skin, edged int, err error
 			if cr >= 50000 && cr <= 520000 && cb >= -580000 && cb <= 20000 {
 				skin++
 				if x >= 2 {
-					q := row[(x0+x-2)*ch:]
+					q := row[(x-2)*ch : (x-2)*ch+3]
 					d := (r + 2*g + b) - (int(q[0]) + 2*int(q[1]) + int(q[2]))
 					if d >= 4*blazeEdge || d <= -4*blazeEdge {
 						edged++
