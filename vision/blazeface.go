@@ -32,7 +32,9 @@ import (
 // bands 256 or 448 px high across the level, lost up to two of eval-dev's
 // 15 faces under 40 px or added false faces. Batches of tiles cost more a
 // tile (13.7 ms at 4, 14.6 at 8 against 12.9), and OpenCV 4.6's int8
-// quantization of the network ran 2.7 times slower than float.
+// quantization of the network ran 2.7 times slower than float. (These
+// times are OpenCV's dnn; on ONNX Runtime a tile takes 5.1-5.5 ms, and
+// what a tile's context does to what is found holds on either.)
 const (
 	blazeSize = 256
 	// blazeFaceIn is how large a MinFace face is made in the finest
