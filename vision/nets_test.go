@@ -91,23 +91,38 @@ func TestBlazeRuntimesAgree(t *testing.T) {
 	}
 }
 
-// FaceRuntime picks ONNX Runtime when its library is installed, OpenCV's
+// The runtime is ONNX Runtime when its library is installed, OpenCV's
 // dnn when asked or when the library is missing; an altered library is an
 // error, as an altered model is.
-func TestFaceRuntime(t *testing.T) {
-	lib, err := faceRuntime(DefaultOptions())
+func TestNeuralRuntime(t *testing.T) {
+	lib, err := neuralRuntime(DefaultOptions())
 	if err != nil || filepath.Base(lib) != models.OnnxRuntime.Installed() {
 		t.Errorf("installed: %q, %v; want ONNX Runtime (run scripts/setup.sh test)", lib, err)
 	}
 	opts := DefaultOptions()
-	opts.FaceRuntime = RuntimeOpenCV
-	if lib, err := faceRuntime(opts); err != nil || lib != "" {
+	opts.Runtime = RuntimeOpenCV
+	if lib, err := neuralRuntime(opts); err != nil || lib != "" {
 		t.Errorf("opencv: %q, %v; want OpenCV's dnn", lib, err)
 	}
 	opts = DefaultOptions()
 	opts.ModelDir = t.TempDir()
-	if lib, err := faceRuntime(opts); err != nil || lib != "" {
+	if lib, err := neuralRuntime(opts); err != nil || lib != "" {
 		t.Errorf("no library: %q, %v; want OpenCV's dnn", lib, err)
+	}
+	// ONNX Runtime runs the text detector as shipped; without that file
+	// the converted one runs on OpenCV.
+	if path, textLib, err := textModel("", lib); err != nil || textLib != lib || filepath.Base(path) != models.TextDetOriginal.Installed() {
+		t.Errorf("text detector, installed: %q on %q, %v; want the original on ONNX Runtime", path, textLib, err)
+	}
+	converted, err := os.ReadFile(filepath.Join(models.Dir(""), models.TextDet.Installed()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(opts.ModelDir, models.TextDet.Installed()), converted, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if path, textLib, err := textModel(opts.ModelDir, lib); err != nil || textLib != "" || filepath.Base(path) != models.TextDet.Installed() {
+		t.Errorf("text detector, no original: %q on %q, %v; want the converted one on OpenCV", path, textLib, err)
 	}
 	if err := os.WriteFile(filepath.Join(opts.ModelDir, models.OnnxRuntime.Installed()), []byte("altered"), 0o644); err != nil {
 		t.Fatal(err)
@@ -117,17 +132,17 @@ func TestFaceRuntime(t *testing.T) {
 		t.Error("altered library: NewDetector succeeded, want an error")
 	}
 	opts = DefaultOptions()
-	opts.FaceRuntime = "tensorflow"
+	opts.Runtime = "tensorflow"
 	if d, err := NewDetector(opts); err == nil {
 		d.Close()
-		t.Error(`face_runtime "tensorflow": NewDetector succeeded, want an error`)
+		t.Error(`runtime "tensorflow": NewDetector succeeded, want an error`)
 	}
 }
 
 // Both runtimes find the same faces in the generated scenes, to the pixel.
 func TestFaceRuntimesSameFaces(t *testing.T) {
 	opencv := DefaultOptions()
-	opencv.FaceRuntime = RuntimeOpenCV
+	opencv.Runtime = RuntimeOpenCV
 	ort, cv := newTestDetector(t), newDetectorWith(t, opencv)
 	found := 0
 	for name, s := range scenes(t) {
@@ -152,5 +167,40 @@ func TestFaceRuntimesSameFaces(t *testing.T) {
 	}
 	if found == 0 {
 		t.Error("no face in any scene")
+	}
+}
+
+// Both runtimes find the same text lines in the generated scenes, to the
+// pixel.
+func TestTextRuntimesSameLines(t *testing.T) {
+	opencv := DefaultOptions()
+	opencv.Runtime = RuntimeOpenCV
+	ort, cv := newTestDetector(t), newDetectorWith(t, opencv)
+	if ort.text == nil || ort.text.lib == "" || cv.text == nil || cv.text.lib != "" {
+		t.Fatal("want the text detector on ONNX Runtime and on OpenCV (run scripts/setup.sh test)")
+	}
+	found := 0
+	for name, s := range scenes(t) {
+		a, err := ort.TextLines(s.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := cv.TextLines(s.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found += len(a)
+		if len(a) != len(b) {
+			t.Errorf("%s: %d lines on ONNX Runtime, %d on OpenCV", name, len(a), len(b))
+			continue
+		}
+		for i := range a {
+			if a[i].Box != b[i].Box || math.Abs(a[i].Confidence-b[i].Confidence) > 0.01 {
+				t.Errorf("%s: line %v %.2f on ONNX Runtime, %v %.2f on OpenCV", name, a[i].Box, a[i].Confidence, b[i].Box, b[i].Confidence)
+			}
+		}
+	}
+	if found == 0 {
+		t.Error("no text line in any scene")
 	}
 }

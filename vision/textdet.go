@@ -23,7 +23,7 @@ const (
 	// textDetSide is the longest side a photo is resized to (a multiple
 	// of 32, as the network's strides need); smaller photos go in at the
 	// smallest of textDetSides that holds them. Measured on a 12 MP photo,
-	// one core: 1280 px 1.4 s, 960 px 0.7-0.8 s; on the eval-dev
+	// one core, OpenCV's dnn: 1280 px 1.4 s, 960 px 0.7-0.8 s; on the eval-dev
 	// composites both found the same.
 	textDetSide = 960
 	// textDetThresh binarises the probability map; textDetBoxThresh is
@@ -39,14 +39,18 @@ const (
 var textDetSides = []int{640, textDetSide}
 
 // textDet holds one network per input size: OpenCV's importer fixes the
-// graph's shapes at the first forward pass, so a net takes one size only.
+// graph's shapes at the first forward pass, so a net takes one size only
+// (and ONNX Runtime's sessions here are bound to tensors of one size).
 type textDet struct {
 	path string
-	nets map[int]gocv.Net
+	lib  string // ONNX Runtime's library, or "" for OpenCV's dnn
+	nets map[int]textNet
 }
 
-func loadTextDet(path string) (*textDet, error) {
-	t := &textDet{path: path, nets: map[int]gocv.Net{}}
+// loadTextDet loads the detector at path to run on ONNX Runtime's
+// library lib, or with OpenCV's dnn when lib is "".
+func loadTextDet(path, lib string) (*textDet, error) {
+	t := &textDet{path: path, lib: lib, nets: map[int]textNet{}}
 	// A forward pass on a blank image checks the graph runs in this
 	// OpenCV and gives a one-channel map the size of its input.
 	blank := image.NewNRGBA(image.Rect(0, 0, 64, 64))
@@ -57,14 +61,19 @@ func loadTextDet(path string) (*textDet, error) {
 	return t, nil
 }
 
-func (t *textDet) net(side int) (gocv.Net, error) {
+func (t *textDet) net(side int) (textNet, error) {
 	if n, ok := t.nets[side]; ok {
 		return n, nil
 	}
-	n := gocv.ReadNetFromONNX(t.path)
-	if n.Empty() {
-		n.Close()
-		return n, fmt.Errorf("vision: load text detector %q: OpenCV could not read it", t.path)
+	var n textNet
+	var err error
+	if t.lib != "" {
+		n, err = newORTTextNet(t.path, t.lib, side)
+	} else {
+		n, err = newDNNTextNet(t.path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vision: load text detector %q: %w", t.path, err)
 	}
 	t.nets[side] = n
 	return n, nil
@@ -119,14 +128,10 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	// of about 58 on every channel; square is already RGB.
 	blob := gocv.BlobFromImage(square, 1/57.6, image.Pt(w, h), gocv.NewScalar(123.7, 116.3, 103.5, 0), false, false)
 	defer blob.Close()
-	net.SetInput(blob, "")
-	out := net.Forward("")
-	defer out.Close()
-	if sz := out.Size(); len(sz) != 4 || sz[1] != 1 || sz[2] != h || sz[3] != w {
-		return nil, fmt.Errorf("output shape %v, want [1 1 %d %d]", sz, h, w)
+	prob, err := net.run(blob, side)
+	if err != nil {
+		return nil, err
 	}
-	// The map as an h x w Mat over the same data, not a copy.
-	prob := out.Reshape(1, h)
 	defer prob.Close()
 	mask := gocv.NewMat()
 	defer mask.Close()

@@ -76,17 +76,17 @@ type Options struct {
 	// Haar says when the Haar cascades run: "fallback" (default) only
 	// when the BlazeFace model is missing, "always" beside it.
 	Haar string `yaml:"haar" json:"haar"`
-	// FaceRuntime says what runs BlazeFace: "auto" (default) ONNX
-	// Runtime when its library is installed and verified (2.3-2.5 times
-	// faster on one core), else OpenCV's dnn; "opencv" OpenCV's dnn
-	// always. Both find the same faces.
-	FaceRuntime string `yaml:"face_runtime" json:"face_runtime"`
+	// Runtime says what runs the neural networks, BlazeFace and the text
+	// detector: "auto" (default) ONNX Runtime when its library is
+	// installed and verified (2.3-2.5 times faster on one core), else
+	// OpenCV's dnn; "opencv" OpenCV's dnn always. Both find the same.
+	Runtime string `yaml:"runtime" json:"runtime"`
 }
 
 // DefaultOptions returns the documented defaults.
 func DefaultOptions() Options {
 	return Options{MinFace: 24, MinProfile: 96, ScaleFactor: 1.15, MinNeighbors: 4, MinContrast: 15, MinSkin: 0.15,
-		MaxPixels: 12_200_000, FaceThreshold: 0.75, Haar: HaarFallback, FaceRuntime: RuntimeAuto}
+		MaxPixels: 12_200_000, FaceThreshold: 0.75, Haar: HaarFallback, Runtime: RuntimeAuto}
 }
 
 // Values of Options.Haar.
@@ -95,7 +95,7 @@ const (
 	HaarAlways   = "always"
 )
 
-// Values of Options.FaceRuntime.
+// Values of Options.Runtime.
 const (
 	RuntimeAuto   = "auto"
 	RuntimeOpenCV = "opencv"
@@ -114,22 +114,41 @@ func FaceDetectors(opts Options) (names []string, missing error) {
 	return names, missing
 }
 
-// faceRuntime returns the ONNX Runtime library BlazeFace is to run on,
-// or "" for OpenCV's dnn. A library that is there but altered is an
+// neuralRuntime returns the ONNX Runtime library the networks are to
+// run on, or "" for OpenCV's dnn. A library that is there but altered is an
 // error, as a model is.
-func faceRuntime(opts Options) (string, error) {
-	switch opts.FaceRuntime {
+func neuralRuntime(opts Options) (string, error) {
+	switch opts.Runtime {
 	case "", RuntimeAuto:
 	case RuntimeOpenCV:
 		return "", nil
 	default:
-		return "", fmt.Errorf("vision: face_runtime %q: want %q or %q", opts.FaceRuntime, RuntimeAuto, RuntimeOpenCV)
+		return "", fmt.Errorf("vision: runtime %q: want %q or %q", opts.Runtime, RuntimeAuto, RuntimeOpenCV)
 	}
 	lib, err := models.Verify(opts.ModelDir, models.OnnxRuntime)
 	if errors.Is(err, models.ErrMissing) {
 		return "", nil
 	}
 	return lib, err
+}
+
+// textModel returns the text detector to load, "" when it is missing,
+// and the ONNX Runtime library to run it on: ONNX Runtime takes the model
+// as shipped (it refuses the converted one, which OpenCV needs), so
+// without that file the detector runs on OpenCV's dnn.
+func textModel(dir, lib string) (path, textLib string, err error) {
+	path, err = models.Verify(dir, models.TextDet)
+	if errors.Is(err, models.ErrMissing) {
+		return "", "", nil
+	}
+	if err != nil || lib == "" {
+		return path, "", err
+	}
+	original, err := models.Verify(dir, models.TextDetOriginal)
+	if errors.Is(err, models.ErrMissing) {
+		return path, "", nil
+	}
+	return original, lib, err
 }
 
 // Detector holds one set of classifiers. It is not safe for concurrent
@@ -155,7 +174,7 @@ func NewDetector(opts Options) (*Detector, error) {
 	default:
 		return nil, fmt.Errorf("vision: haar %q: want %q or %q", opts.Haar, HaarFallback, HaarAlways)
 	}
-	lib, err := faceRuntime(opts)
+	lib, err := neuralRuntime(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -175,14 +194,14 @@ func NewDetector(opts Options) (*Detector, error) {
 		d.Close()
 		return nil, err
 	}
-	if path, err := models.Verify(opts.ModelDir, models.TextDet); err == nil {
-		if d.text, err = loadTextDet(path); err != nil {
+	if path, textLib, err := textModel(opts.ModelDir, lib); err != nil {
+		d.Close()
+		return nil, err
+	} else if path != "" {
+		if d.text, err = loadTextDet(path, textLib); err != nil {
 			d.Close()
 			return nil, err
 		}
-	} else if !errors.Is(err, models.ErrMissing) {
-		d.Close()
-		return nil, err
 	}
 	for _, c := range []struct {
 		cc   *gocv.CascadeClassifier

@@ -15,12 +15,12 @@ func newModelsCommand() *cobra.Command {
 		Use:   "models",
 		Short: "List the neural models photoaudit uses, and whether each is installed and verified",
 		Long: `models lists every model of photoaudit's manifest, and the ONNX Runtime library
-BlazeFace runs on, with its npm package, version, licence and SHA-256, and
+the networks run on, with its npm package, version, licence and SHA-256, and
 checks the installed copy. The folder is --dir, else
 $PHOTOAUDIT_MODELS, else ` + models.DefaultDir + `.
 A scan without a model still runs on the classical detectors and its report
-says which detectors ran; without ONNX Runtime, BlazeFace runs on OpenCV's
-dnn, finding the same faces about 2.4 times slower. Exit status 1 when a model is missing or altered.`,
+says which detectors ran; without ONNX Runtime, the networks run on
+OpenCV's dnn, finding the same, about twice as slowly. Exit status 1 when a model is missing or altered.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
