@@ -100,67 +100,78 @@ func startOnnxRuntime(lib string) error {
 	return onnxRuntime.err
 }
 
-// oneThread returns session options for one thread: a worker is one
-// core's worth of work, and the pipeline runs one worker per core. ONNX
-// Runtime's memory pattern is off: on a new session the text detector's
-// second look took 0.72 s with it, 0.39 s without, and later looks the
-// same (0.26-0.29 s); BlazeFace's crowd benchmark 0.76-0.81 -> 0.73-0.77
-// s.
-func oneThread() (*onnxruntime.SessionOptions, error) {
+// ortSession is an ONNX Runtime session bound to float tensors of fixed
+// shapes, one input and its outputs, run on one thread: a worker is one
+// core's worth of work, and the pipeline runs one worker per core. Its
+// memory pattern is off: on a new session the text detector's second
+// look took 0.72 s with it, 0.39 s without, and later looks the same
+// (0.26-0.29 s); BlazeFace's crowd benchmark 0.76-0.81 -> 0.73-0.77 s.
+type ortSession struct {
+	session *onnxruntime.AdvancedSession
+	in      *onnxruntime.Tensor[float32]
+	outs    []*onnxruntime.Tensor[float32]
+}
+
+func newORTSession(path, lib, inName string, inShape []int64, outNames []string, outShapes [][]int64) (s *ortSession, err error) {
+	if err := startOnnxRuntime(lib); err != nil {
+		return nil, err
+	}
+	s = &ortSession{}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.in, err = onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(inShape...)); err != nil {
+		return nil, err
+	}
+	outs := make([]onnxruntime.Value, len(outShapes))
+	for i, shape := range outShapes {
+		t, err := onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(shape...))
+		if err != nil {
+			return nil, err
+		}
+		s.outs, outs[i] = append(s.outs, t), t
+	}
 	opts, err := onnxruntime.NewSessionOptions()
 	if err != nil {
 		return nil, err
 	}
-	if err := opts.SetIntraOpNumThreads(1); err != nil {
-		opts.Destroy()
+	defer opts.Destroy()
+	if err := errors.Join(opts.SetIntraOpNumThreads(1), opts.SetInterOpNumThreads(1), opts.SetMemPattern(false)); err != nil {
 		return nil, err
 	}
-	if err := opts.SetInterOpNumThreads(1); err != nil {
-		opts.Destroy()
-		return nil, err
-	}
-	if err := opts.SetMemPattern(false); err != nil {
-		opts.Destroy()
-		return nil, err
-	}
-	return opts, nil
+	s.session, err = onnxruntime.NewAdvancedSession(path, []string{inName}, outNames, []onnxruntime.Value{s.in}, outs, opts)
+	return s, err
 }
 
-// ortNet runs the network with ONNX Runtime on one thread.
-type ortNet struct {
-	session *onnxruntime.AdvancedSession
-	in      *onnxruntime.Tensor[float32]
-	outs    [4]*onnxruntime.Tensor[float32]
+func (s *ortSession) Close() error {
+	var errs []error
+	if s.session != nil {
+		errs = append(errs, s.session.Destroy())
+	}
+	if s.in != nil {
+		errs = append(errs, s.in.Destroy())
+	}
+	for _, t := range s.outs {
+		errs = append(errs, t.Destroy())
+	}
+	return errors.Join(errs...)
 }
 
-func newORTNet(path, lib string) (n *ortNet, err error) {
-	if err := startOnnxRuntime(lib); err != nil {
-		return nil, err
+// ortNet runs BlazeFace with ONNX Runtime.
+type ortNet struct{ *ortSession }
+
+func newORTNet(path, lib string) (*ortNet, error) {
+	shapes := make([][]int64, len(blazeOutputShapes))
+	for i := range blazeOutputShapes {
+		shapes[i] = blazeOutputShapes[i][:]
 	}
-	n = &ortNet{}
-	defer func() {
-		if err != nil {
-			n.Close()
-		}
-	}()
-	if n.in, err = onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(1, blazeSize, blazeSize, 3)); err != nil {
-		return nil, err
-	}
-	outs := make([]onnxruntime.Value, len(n.outs))
-	for i, s := range blazeOutputShapes {
-		if n.outs[i], err = onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(s[:]...)); err != nil {
-			return nil, err
-		}
-		outs[i] = n.outs[i]
-	}
-	opts, err := oneThread()
+	s, err := newORTSession(path, lib, "input:0", []int64{1, blazeSize, blazeSize, 3}, blazeOutputs, shapes)
 	if err != nil {
 		return nil, err
 	}
-	defer opts.Destroy()
-	n.session, err = onnxruntime.NewAdvancedSession(path, []string{"input:0"}, blazeOutputs,
-		[]onnxruntime.Value{n.in}, outs, opts)
-	return n, err
+	return &ortNet{s}, nil
 }
 
 func (n *ortNet) input() []float32 { return n.in.GetData() }
@@ -174,22 +185,6 @@ func (n *ortNet) run() ([4][]float32, error) {
 		outs[i] = o.GetData()
 	}
 	return outs, nil
-}
-
-func (n *ortNet) Close() error {
-	var errs []error
-	if n.session != nil {
-		errs = append(errs, n.session.Destroy())
-	}
-	if n.in != nil {
-		errs = append(errs, n.in.Destroy())
-	}
-	for _, o := range n.outs {
-		if o != nil {
-			errs = append(errs, o.Destroy())
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // textNet runs the text detector at one input side.
@@ -225,38 +220,17 @@ func (n *dnnTextNet) run(blob gocv.Mat, side int) (gocv.Mat, error) {
 
 func (n *dnnTextNet) Close() error { return n.net.Close() }
 
-// ortTextNet runs the text detector with ONNX Runtime, on one thread, for
-// inputs of one side.
-type ortTextNet struct {
-	session *onnxruntime.AdvancedSession
-	in, out *onnxruntime.Tensor[float32]
-}
+// ortTextNet runs the text detector with ONNX Runtime, for inputs of one
+// side.
+type ortTextNet struct{ *ortSession }
 
-func newORTTextNet(path, lib string, side int) (n *ortTextNet, err error) {
-	if err := startOnnxRuntime(lib); err != nil {
-		return nil, err
-	}
-	n = &ortTextNet{}
-	defer func() {
-		if err != nil {
-			n.Close()
-		}
-	}()
-	s := int64(side)
-	if n.in, err = onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(1, 3, s, s)); err != nil {
-		return nil, err
-	}
-	if n.out, err = onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(1, 1, s, s)); err != nil {
-		return nil, err
-	}
-	opts, err := oneThread()
+func newORTTextNet(path, lib string, side int) (*ortTextNet, error) {
+	n := int64(side)
+	s, err := newORTSession(path, lib, "x", []int64{1, 3, n, n}, []string{"sigmoid_0.tmp_0"}, [][]int64{{1, 1, n, n}})
 	if err != nil {
 		return nil, err
 	}
-	defer opts.Destroy()
-	n.session, err = onnxruntime.NewAdvancedSession(path, []string{"x"}, []string{"sigmoid_0.tmp_0"},
-		[]onnxruntime.Value{n.in}, []onnxruntime.Value{n.out}, opts)
-	return n, err
+	return &ortTextNet{s}, nil
 }
 
 func (n *ortTextNet) run(blob gocv.Mat, side int) (gocv.Mat, error) {
@@ -264,27 +238,15 @@ func (n *ortTextNet) run(blob gocv.Mat, side int) (gocv.Mat, error) {
 	if err != nil {
 		return gocv.Mat{}, err
 	}
-	if len(src) != len(n.in.GetData()) {
-		return gocv.Mat{}, fmt.Errorf("input of %d floats, want %d", len(src), len(n.in.GetData()))
+	in := n.in.GetData()
+	if len(src) != len(in) {
+		return gocv.Mat{}, fmt.Errorf("input of %d floats, want %d", len(src), len(in))
 	}
-	copy(n.in.GetData(), src)
+	copy(in, src)
 	if err := n.session.Run(); err != nil {
 		return gocv.Mat{}, err
 	}
 	// A view of the output tensor's floats, not a copy.
-	out := n.out.GetData()
+	out := n.outs[0].GetData()
 	return gocv.NewMatFromBytes(side, side, gocv.MatTypeCV32F, unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*len(out)))
-}
-
-func (n *ortTextNet) Close() error {
-	var errs []error
-	if n.session != nil {
-		errs = append(errs, n.session.Destroy())
-	}
-	for _, t := range []*onnxruntime.Tensor[float32]{n.in, n.out} {
-		if t != nil {
-			errs = append(errs, t.Destroy())
-		}
-	}
-	return errors.Join(errs...)
 }
