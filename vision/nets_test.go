@@ -141,66 +141,54 @@ func TestNeuralRuntime(t *testing.T) {
 
 // Both runtimes find the same faces in the generated scenes, to the pixel.
 func TestFaceRuntimesSameFaces(t *testing.T) {
-	opencv := DefaultOptions()
-	opencv.Runtime = RuntimeOpenCV
-	ort, cv := newTestDetector(t), newDetectorWith(t, opencv)
-	found := 0
-	for name, s := range scenes(t) {
-		a, err := ort.Faces(s.Image)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := cv.Faces(s.Image)
-		if err != nil {
-			t.Fatal(err)
-		}
-		found += len(a)
-		if len(a) != len(b) {
-			t.Errorf("%s: %d faces on ONNX Runtime, %d on OpenCV", name, len(a), len(b))
-			continue
-		}
-		for i := range a {
-			if a[i].Box != b[i].Box {
-				t.Errorf("%s: face %v on ONNX Runtime, %v on OpenCV", name, a[i].Box, b[i].Box)
-			}
-		}
-	}
-	if found == 0 {
-		t.Error("no face in any scene")
-	}
+	ort, cv := bothRuntimes(t)
+	sameRegions(t, "faces", ort, cv, (*Detector).Faces)
 }
 
 // Both runtimes find the same text lines in the generated scenes, to the
 // pixel.
 func TestTextRuntimesSameLines(t *testing.T) {
-	opencv := DefaultOptions()
-	opencv.Runtime = RuntimeOpenCV
-	ort, cv := newTestDetector(t), newDetectorWith(t, opencv)
+	ort, cv := bothRuntimes(t)
 	if ort.text == nil || ort.text.lib == "" || cv.text == nil || cv.text.lib != "" {
 		t.Fatal("want the text detector on ONNX Runtime and on OpenCV (run scripts/setup.sh test)")
 	}
+	sameRegions(t, "text lines", ort, cv, (*Detector).TextLines)
+}
+
+// bothRuntimes returns a detector on each runtime: ONNX Runtime, installed
+// by the setup script, and OpenCV's dnn.
+func bothRuntimes(t *testing.T) (ort, cv *Detector) {
+	opencv := DefaultOptions()
+	opencv.Runtime = RuntimeOpenCV
+	return newTestDetector(t), newDetectorWith(t, opencv)
+}
+
+// sameRegions wants look to find the same regions with ort and cv in
+// every generated scene, and some in one of them.
+func sameRegions(t *testing.T, what string, ort, cv *Detector, look func(*Detector, image.Image) ([]Region, error)) {
+	t.Helper()
 	found := 0
 	for name, s := range scenes(t) {
-		a, err := ort.TextLines(s.Image)
+		a, err := look(ort, s.Image)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := cv.TextLines(s.Image)
+		b, err := look(cv, s.Image)
 		if err != nil {
 			t.Fatal(err)
 		}
 		found += len(a)
 		if len(a) != len(b) {
-			t.Errorf("%s: %d lines on ONNX Runtime, %d on OpenCV", name, len(a), len(b))
+			t.Errorf("%s: %d %s on ONNX Runtime, %d on OpenCV", name, len(a), what, len(b))
 			continue
 		}
 		for i := range a {
 			if a[i].Box != b[i].Box || math.Abs(a[i].Confidence-b[i].Confidence) > 0.01 {
-				t.Errorf("%s: line %v %.2f on ONNX Runtime, %v %.2f on OpenCV", name, a[i].Box, a[i].Confidence, b[i].Box, b[i].Confidence)
+				t.Errorf("%s: %v %.2f on ONNX Runtime, %v %.2f on OpenCV", name, a[i].Box, a[i].Confidence, b[i].Box, b[i].Confidence)
 			}
 		}
 	}
 	if found == 0 {
-		t.Error("no text line in any scene")
+		t.Errorf("no %s in any scene", what)
 	}
 }
