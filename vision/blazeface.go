@@ -65,9 +65,9 @@ func loadBlazeFace(path, lib string) (*blazeFace, error) {
 	var net blazeNet
 	var err error
 	if lib != "" {
-		net, err = newORTNet(path, lib)
+		net, err = newORTBlazeNet(path, lib)
 	} else {
-		net, err = newDNNNet(path)
+		net, err = newDNNBlazeNet(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("vision: load BlazeFace %q: %w", path, err)

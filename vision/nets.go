@@ -32,15 +32,15 @@ var blazeOutputs = []string{"Identity:0", "Identity_1:0", "Identity_2:0", "Ident
 // blazeOutputShapes are the outputs' shapes, as the graph declares them.
 var blazeOutputShapes = [4][3]int64{{1, 512, 1}, {1, 384, 1}, {1, 512, 16}, {1, 384, 16}}
 
-// dnnNet runs the network with OpenCV's dnn module.
-type dnnNet struct {
+// dnnBlazeNet runs BlazeFace with OpenCV's dnn module.
+type dnnBlazeNet struct {
 	net  gocv.Net
 	blob gocv.Mat
 	in   []float32
 	outs [4][]float32
 }
 
-func newDNNNet(path string) (*dnnNet, error) {
+func newDNNBlazeNet(path string) (*dnnBlazeNet, error) {
 	net := gocv.ReadNetFromONNX(path)
 	if net.Empty() {
 		net.Close()
@@ -53,12 +53,12 @@ func newDNNNet(path string) (*dnnNet, error) {
 		net.Close()
 		return nil, err
 	}
-	return &dnnNet{net: net, blob: blob, in: in}, nil
+	return &dnnBlazeNet{net: net, blob: blob, in: in}, nil
 }
 
-func (n *dnnNet) input() []float32 { return n.in }
+func (n *dnnBlazeNet) input() []float32 { return n.in }
 
-func (n *dnnNet) run() ([4][]float32, error) {
+func (n *dnnBlazeNet) run() ([4][]float32, error) {
 	n.net.SetInput(n.blob, "")
 	outs := n.net.ForwardLayers(blazeOutputs)
 	defer func() {
@@ -79,7 +79,7 @@ func (n *dnnNet) run() ([4][]float32, error) {
 	return n.outs, nil
 }
 
-func (n *dnnNet) Close() error {
+func (n *dnnBlazeNet) Close() error {
 	return errors.Join(n.blob.Close(), n.net.Close())
 }
 
@@ -159,10 +159,10 @@ func (s *ortSession) Close() error {
 	return errors.Join(errs...)
 }
 
-// ortNet runs BlazeFace with ONNX Runtime.
-type ortNet struct{ *ortSession }
+// ortBlazeNet runs BlazeFace with ONNX Runtime.
+type ortBlazeNet struct{ *ortSession }
 
-func newORTNet(path, lib string) (*ortNet, error) {
+func newORTBlazeNet(path, lib string) (*ortBlazeNet, error) {
 	shapes := make([][]int64, len(blazeOutputShapes))
 	for i := range blazeOutputShapes {
 		shapes[i] = blazeOutputShapes[i][:]
@@ -171,12 +171,12 @@ func newORTNet(path, lib string) (*ortNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ortNet{s}, nil
+	return &ortBlazeNet{s}, nil
 }
 
-func (n *ortNet) input() []float32 { return n.in.GetData() }
+func (n *ortBlazeNet) input() []float32 { return n.in.GetData() }
 
-func (n *ortNet) run() ([4][]float32, error) {
+func (n *ortBlazeNet) run() ([4][]float32, error) {
 	var outs [4][]float32
 	if err := n.session.Run(); err != nil {
 		return outs, err

@@ -1,7 +1,7 @@
 // Package vision owns the OpenCV detectors. Faces are found with
 // MediaPipe's BlazeFace network, run in overlapping 256 px tiles over an
 // image pyramid (blazeface.go) on ONNX Runtime, or OpenCV's dnn module
-// where ONNX Runtime is not installed (blazenet.go), when its model is
+// where ONNX Runtime is not installed (nets.go), when its model is
 // installed (package models); otherwise, or when asked, with the
 // Haar cascades that Debian's opencv-data ships (frontal, profile, and
 // profile on the mirrored image for faces turned the other way), run on
