@@ -3,10 +3,11 @@
 # is missing; quiet and quick when everything is there. Used by the README's
 # commands, CI and the Dockerfile alike.
 #
-#   scripts/setup.sh build    OpenCV, Tesseract and their headers, npm, and the
-#                             neural models (photoaudit models install), to build and run
+#   scripts/setup.sh build    OpenCV, Tesseract and their headers, npm, the neural
+#                             models and ONNX Runtime's library (photoaudit models
+#                             install), to build and run
 #   scripts/setup.sh runtime  only the shared libraries and data, to run a built binary
-#                             (the models are copied in from the build)
+#                             (the models and library are copied in from the build)
 #   scripts/setup.sh test     build, plus the test fixtures' face photo
 #
 # Models go to $PHOTOAUDIT_MODELS, else /usr/local/share/photoaudit/models.
