@@ -76,7 +76,7 @@ func loadBlazeFace(path, lib string) (*blazeFace, error) {
 	// One forward pass on a blank input checks the graph runs and its
 	// outputs have the shapes decode expects.
 	clear(net.input())
-	if _, err := b.forward(image.Point{}, 1, 0); err != nil {
+	if _, err := b.forward(image.Point{}, 1, 0, 0); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("vision: BlazeFace %q: %w", path, err)
 	}
@@ -89,11 +89,75 @@ func (b *blazeFace) Close() error { return b.net.Close() }
 type blazeHit struct {
 	box   [4]float64 // x0, y0, x1, y1
 	score float64
+	// turn is how many quarter turns clockwise the tile was turned for
+	// the best score: 0 for a face upright in the photo.
+	turn int
+	// upright is the best score of the upright looks at the pyramid's
+	// own levels among the hits merged into this one (0: none): a face
+	// found turned may also score a little upright, and an upright face a
+	// little turned.
+	upright float64
+	// between marks a hit from a level half-way between the pyramid's.
+	between bool
+	// turns has bit k set when a hit merged into this one was seen in
+	// turn k: an upside-down face can score best a quarter turn off.
+	turns uint8
 }
 
-// detect finds faces of minFace px and larger in img and returns those
-// scoring at least threshold, overlaps merged.
-func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]blazeHit, error) {
+// blazeLook says what one look at a photo searches: upright faces from
+// minFace px, faces turned a quarter, half and three quarters round from
+// minTurned px (0: none), scoring at least threshold. With between, the
+// upright faces are also looked for at the scales half-way between the
+// pyramid's levels: the network scores one face differently at different
+// sizes (a face of eval-dev real/ 0.71 at one level, 0.87 half a level
+// finer), so a face it scored low at one gets a second chance.
+type blazeLook struct {
+	minFace, minTurned int
+	threshold          float64
+	between            bool
+}
+
+// blazeLevel is one level of the pyramid: the photo scaled by scale, and
+// the quarter turns its tiles are looked at in.
+type blazeLevel struct {
+	scale float64
+	turns []int
+	// between marks a level half-way between the pyramid's own.
+	between bool
+}
+
+// levels lists the pyramid for a w x h photo, finest first. Upright faces
+// start where a minFace face is blazeFaceIn px, turned ones where a
+// minTurned face is; each goes on blazeLevelStep times coarser until the
+// whole photo fits one tile, the level all share.
+func (l blazeLook) levels(w, h int) []blazeLevel {
+	fits := func(s float64) bool {
+		return math.Round(float64(w)*s) <= blazeSize && math.Round(float64(h)*s) <= blazeSize
+	}
+	var out []blazeLevel
+	add := func(minFace float64, turns []int, between bool) {
+		for s := blazeFaceIn / minFace; !fits(s); s /= blazeLevelStep {
+			out = append(out, blazeLevel{scale: s, turns: turns, between: between})
+		}
+	}
+	all := []int{0, 1, 2, 3}
+	first := float64(max(l.minFace, 1))
+	add(first, all[:1], false)
+	if l.between {
+		add(first*math.Sqrt(blazeLevelStep), all[:1], true)
+	}
+	last := blazeLevel{scale: float64(blazeSize) / float64(max(w, h)), turns: all[:1]}
+	if l.minTurned > 0 {
+		add(float64(l.minTurned), all[1:], false)
+		last.turns = all
+	}
+	out = append(out, last)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].scale > out[j].scale })
+	return out
+}
+
+// detect finds the faces that look asks for in img, overlaps merged.
+func (b *blazeFace) detect(img image.Image, look blazeLook) ([]blazeHit, error) {
 	full, err := rgbaMat(img)
 	if err != nil {
 		return nil, err
@@ -102,7 +166,6 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 	w, h := full.Cols(), full.Rows()
 	var hits []blazeHit
 	colour := isColour(img)
-	scale := float64(blazeFaceIn) / float64(max(minFace, 1))
 	// Each level is resized from the one before (the photo for the
 	// first): area-averaging 12 MP afresh for every level cost about
 	// 0.1 s a look.
@@ -112,14 +175,9 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 			src.Close()
 		}
 	}()
-	for {
-		sw, sh := int(math.Round(float64(w)*scale)), int(math.Round(float64(h)*scale))
-		last := sw <= blazeSize && sh <= blazeSize
-		if last {
-			// The whole photo in one tile, its longer side filling it.
-			scale = float64(blazeSize) / float64(max(w, h))
-			sw, sh = int(math.Round(float64(w)*scale)), int(math.Round(float64(h)*scale))
-		}
+	levels := look.levels(w, h)
+	for i, lv := range levels {
+		sw, sh := int(math.Round(float64(w)*lv.scale)), int(math.Round(float64(h)*lv.scale))
 		if sw != src.Cols() || sh != src.Rows() {
 			m := gocv.NewMat()
 			interp := gocv.InterpolationArea
@@ -132,21 +190,20 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 			}
 			src = m
 		}
-		got, err := b.level(src, scale, threshold, colour && !last)
+		last := i == len(levels)-1
+		got, err := b.level(src, lv, look.threshold, colour && !last)
 		if err != nil {
 			return nil, err
 		}
 		hits = append(hits, got...)
-		if last {
-			break
-		}
-		scale /= blazeLevelStep
 	}
 	return suppress(hits, 0.3), nil
 }
 
 // level runs the network over overlapping tiles of m, the photo scaled by
-// scale.
+// lv.scale, each tile turned by each of lv.turns quarter turns clockwise.
+// A tile is the same square whichever way it is turned, so the turned
+// looks need no turned copy of the level.
 // With skipBare, a tile is not run unless it has enough skin-toned
 // pixels for the smallest face (a tenth of its area) and half as many of
 // them at an edge: a face has eyes, brows and a mouth, a plain wall or
@@ -154,7 +211,7 @@ func (b *blazeFace) detect(img image.Image, minFace int, threshold float64) ([]b
 // tiles): skin alone skipped 347, with edges 486 (a 14 px face, even
 // blurred with sigma 3, has 190+ edge pixels against the 9 asked);
 // face recall the same on both sets.
-func (b *blazeFace) level(m gocv.Mat, scale, threshold float64, skipBare bool) ([]blazeHit, error) {
+func (b *blazeFace) level(m gocv.Mat, lv blazeLevel, threshold float64, skipBare bool) ([]blazeHit, error) {
 	size := image.Pt(m.Cols(), m.Rows())
 	// A level handles faces up to blazeFaceIn*blazeLevelStep px; the next
 	// coarser level takes larger ones. Tiles overlap so that each such
@@ -169,11 +226,21 @@ func (b *blazeFace) level(m gocv.Mat, scale, threshold float64, skipBare bool) (
 				return nil, err
 			}
 			if !skipBare || (skin >= minSkin && edged >= minSkin/2) {
-				got, err := b.forward(image.Pt(x0, y0), scale, threshold)
-				if err != nil {
-					return nil, err
+				for _, turn := range lv.turns {
+					if turn != 0 {
+						if err := fillTurned(b.net.input(), m, x0, y0, turn); err != nil {
+							return nil, err
+						}
+					}
+					got, err := b.forward(image.Pt(x0, y0), lv.scale, threshold, turn)
+					if err != nil {
+						return nil, err
+					}
+					for i := range got {
+						got[i].between = lv.between
+					}
+					hits = append(hits, got...)
 				}
-				hits = append(hits, got...)
 			}
 			if x0+blazeSize >= size.X {
 				break
@@ -187,9 +254,10 @@ func (b *blazeFace) level(m gocv.Mat, scale, threshold float64, skipBare bool) (
 }
 
 // forward runs the network on its input, a tile whose top-left corner is
-// at origin in an image scaled by scale from the photo, and returns the
-// detections scoring at least threshold in the photo's coordinates.
-func (b *blazeFace) forward(origin image.Point, scale, threshold float64) ([]blazeHit, error) {
+// at origin in an image scaled by scale from the photo, turned by turn
+// quarter turns clockwise, and returns the detections scoring at least
+// threshold in the photo's coordinates.
+func (b *blazeFace) forward(origin image.Point, scale, threshold float64, turn int) ([]blazeHit, error) {
 	outs, err := b.net.run()
 	if err != nil {
 		return nil, err
@@ -219,13 +287,65 @@ func (b *blazeFace) forward(origin image.Point, scale, threshold float64) ([]bla
 			if bw <= 0 || bh <= 0 {
 				continue
 			}
+			x0, y0, x1, y1 := unturn(cx-bw/2, cy-bh/2, cx+bw/2, cy+bh/2, turn, blazeSize, blazeSize)
 			hits = append(hits, blazeHit{box: [4]float64{
-				(float64(origin.X) + cx - bw/2) / scale, (float64(origin.Y) + cy - bh/2) / scale,
-				(float64(origin.X) + cx + bw/2) / scale, (float64(origin.Y) + cy + bh/2) / scale,
-			}, score: score})
+				(float64(origin.X) + x0) / scale, (float64(origin.Y) + y0) / scale,
+				(float64(origin.X) + x1) / scale, (float64(origin.Y) + y1) / scale,
+			}, score: score, turn: turn})
 		}
 	}
 	return hits, nil
+}
+
+// unturn maps a box in an image of w x h turned by turn quarter turns
+// clockwise back to the image as it was (w and h are its sides before
+// the turn).
+func unturn(x0, y0, x1, y1 float64, turn int, w, h float64) (float64, float64, float64, float64) {
+	switch turn & 3 {
+	case 1: // the turned image's (u, v) is the image's (v, h-u)
+		return y0, h - x1, y1, h - x0
+	case 2:
+		return w - x1, h - y1, w - x0, h - y0
+	case 3: // the turned image's (u, v) is the image's (w-v, u)
+		return w - y1, x0, w - y0, x1
+	}
+	return x0, y0, x1, y1
+}
+
+// fillTurned writes the 256x256 tile of m at (x0, y0) into dst as
+// fillBlob does, turned by turn quarter turns clockwise (1-3): a face
+// lying on its side or upside down in the photo is upright in dst.
+func fillTurned(dst []float32, m gocv.Mat, x0, y0, turn int) error {
+	if len(dst) != blazeSize*blazeSize*3 {
+		return fmt.Errorf("tile of %d floats, want %d", len(dst), blazeSize*blazeSize*3)
+	}
+	src, err := m.DataPtrUint8()
+	if err != nil {
+		return err
+	}
+	w, h, stride, ch := m.Cols(), m.Rows(), int(m.Step()), m.Channels()
+	cols, rows := min(blazeSize, w-x0), min(blazeSize, h-y0)
+	clear(dst)
+	const last = blazeSize - 1
+	for y := 0; y < rows; y++ {
+		row := src[(y0+y)*stride+x0*ch:]
+		for x := 0; x < cols; x++ {
+			// Where the tile's (x, y) lands in the turned input.
+			var u, v int
+			switch turn {
+			case 1:
+				u, v = last-y, x
+			case 2:
+				u, v = last-x, last-y
+			default:
+				u, v = y, last-x
+			}
+			p := row[x*ch : x*ch+3]
+			o := dst[(v*blazeSize+u)*3 : (v*blazeSize+u)*3+3]
+			o[0], o[1], o[2] = unitLevel[p[0]], unitLevel[p[1]], unitLevel[p[2]]
+		}
+	}
+	return nil
 }
 
 // unitLevel maps an 8-bit level to the network's [-1,1].
@@ -314,7 +434,8 @@ func rgbaMat(img image.Image) (gocv.Mat, error) {
 
 // suppress keeps the best-scoring of each group of hits overlapping with
 // IoU above iou, its box the score-weighted mean of the group's (as
-// MediaPipe blends them).
+// MediaPipe blends them; only hits seen in the best one's turn), and
+// notes the group's best upright score and the turns it was seen in.
 func suppress(hits []blazeHit, iou float64) []blazeHit {
 	sort.Slice(hits, func(i, j int) bool { return hits[i].score > hits[j].score })
 	used := make([]bool, len(hits))
@@ -330,6 +451,13 @@ func suppress(hits []blazeHit, iou float64) []blazeHit {
 				continue
 			}
 			used[j] = true
+			h.turns |= 1 << hits[j].turn
+			if hits[j].turn == 0 && !hits[j].between {
+				h.upright = max(h.upright, hits[j].score)
+			}
+			if hits[j].turn != h.turn {
+				continue // its box frames the face another way
+			}
 			for k := range sum {
 				sum[k] += hits[j].box[k] * hits[j].score
 			}

@@ -12,8 +12,16 @@ import (
 func TestNoMatLeak(t *testing.T) {
 	d := newTestDetector(t)
 	before := gocv.MatProfile.Count()
+	// A face upside down takes the turned look and its confirmation.
+	turned, _ := turnedFace(t, 170, 180)
+	if _, err := d.Faces(turned); err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range scenes(t) {
 		if _, err := d.Faces(s.Image); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.RecheckFaces(s.Image); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := d.TextLines(s.Image); err != nil {

@@ -58,7 +58,7 @@ func TestBlazeRuntimesAgree(t *testing.T) {
 		for k := range got {
 			outs[i][k] = append([]float32(nil), got[k]...)
 		}
-		if hits[i], err = b.forward(image.Point{}, 1, 0.5); err != nil {
+		if hits[i], err = b.forward(image.Point{}, 1, 0.5, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
