@@ -37,7 +37,11 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 		suffix = "/verify"
 	}
 	seen := &look{}
-	faces, err := w.faces.Faces(img)
+	findFaces := w.faces.Faces
+	if prev != nil {
+		findFaces = w.faces.RecheckFaces
+	}
+	faces, err := findFaces(img)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -188,6 +188,8 @@ type worker struct {
 	faces  *vision.Detector
 	reader *ocr.Reader
 	cls    *ocr.Classifier
+	// recheck names the looks run on a safe copy, for the report.
+	recheck []string
 }
 
 func newWorker(opts Options) (*worker, error) {
@@ -200,7 +202,16 @@ func newWorker(opts Options) (*worker, error) {
 		d.Close()
 		return nil, err
 	}
-	return &worker{opts: opts, faces: d, reader: r, cls: ocr.NewClassifier(opts.Lists)}, nil
+	return &worker{opts: opts, faces: d, reader: r, cls: ocr.NewClassifier(opts.Lists), recheck: rechecked(d, opts.Vision)}, nil
+}
+
+// rechecked names the looks detect runs on a safe copy with d.
+func rechecked(d *vision.Detector, opts vision.Options) []string {
+	text := "text: tesseract"
+	if vision.TextDetector(opts) == nil {
+		text += ", " + models.TextDet.Name
+	}
+	return append(d.RecheckLooks(), text, "surfaces, barcodes, cards and plates")
 }
 
 func (w *worker) Close() error {
@@ -332,6 +343,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 	}
 	v := w.opts.Policy.Judge(findings)
 	im.Score, im.Level, im.Decision, im.Verified = v.Score, v.Level, v.Decision, verified
+	im.Rechecked = w.recheck
 	for _, f := range findings {
 		im.Findings = append(im.Findings, report.FromRisk(f))
 	}

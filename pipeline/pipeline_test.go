@@ -167,6 +167,11 @@ func TestDecisions(t *testing.T) {
 			if im.Decision != risk.Pass && !im.Verified {
 				t.Error("safe copy not verified")
 			}
+			// "Verified" says what was looked at: the faces' second
+			// opinion, text and surfaces.
+			if re := strings.Join(im.Rechecked, "; "); !strings.Contains(re, "in-between scales") || !strings.Contains(re, "text:") {
+				t.Errorf("rechecked %q: want the faces' in-between scales and text named", re)
+			}
 			for _, f := range im.Findings {
 				if !f.Redacted {
 					t.Errorf("finding not redacted: %+v", f)

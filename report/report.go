@@ -53,9 +53,12 @@ type Image struct {
 	Findings []Finding     `json:"findings"`
 	// Verified says the safe copy was re-read from its encoded bytes and
 	// the detectors found nothing risky left in it.
-	Verified bool    `json:"verified"`
-	Seconds  float64 `json:"seconds"`
-	Error    string  `json:"error"`
+	Verified bool `json:"verified"`
+	// Rechecked names the looks run on the safe copy, so that "verified"
+	// says what was checked and no more.
+	Rechecked []string `json:"rechecked,omitempty"`
+	Seconds   float64  `json:"seconds"`
+	Error     string   `json:"error"`
 	// Preview is a small JPEG of the safe copy with the findings drawn on
 	// it, for the HTML page only.
 	Preview []byte `json:"-"`
