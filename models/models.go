@@ -17,6 +17,8 @@ const (
 	ProfileFace = "haarcascade_profileface.xml"
 	// SecondFace confirms small frontal detections.
 	SecondFace = "haarcascade_frontalface_default.xml"
+	// Eyes confirms faces seen only turned (vision.hasEyes).
+	Eyes = "haarcascade_eye.xml"
 )
 
 // CascadeDirs are where Debian puts the Haar cascades.
