@@ -14,8 +14,8 @@ import (
 	"strings"
 	"unicode"
 
+	"photoaudit/detect"
 	"photoaudit/eval/labels"
-	"photoaudit/ocr"
 	"photoaudit/photo"
 	"photoaudit/pipeline"
 	"photoaudit/report"
@@ -56,13 +56,17 @@ type Leaks struct {
 	Faces int `json:"faces"`
 	PHI   int `json:"phi"`
 	GPS   int `json:"gps"`
+	// Unchecked counts safe copies, or parts of them, that could not be
+	// checked (unreadable, a detector failed): counted as leaks, since
+	// nothing says they are clean.
+	Unchecked int `json:"unchecked"`
 	// PHIChecked is how many phi strings had a safe copy to check.
 	PHIChecked int      `json:"phi_checked"`
 	Details    []string `json:"details,omitempty"`
 }
 
 // Total is all leaks.
-func (l Leaks) Total() int { return l.Faces + l.PHI + l.GPS }
+func (l Leaks) Total() int { return l.Faces + l.PHI + l.GPS + l.Unchecked }
 
 // Options configure an eval run.
 type Options struct {
@@ -116,16 +120,11 @@ func Score(set *labels.Labels, rep *report.Report, opts pipeline.Options) (*Resu
 		byFile[im.Source] = im
 	}
 	res := &Result{Images: len(set.Images), Recall: map[string]KindRecall{}}
-	det, err := vision.NewDetector(opts.Vision)
+	det, err := detect.New(opts.Detect)
 	if err != nil {
 		return nil, err
 	}
 	defer det.Close()
-	rd, err := ocr.NewReader(opts.OCR)
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
 
 	var secs, mp float64
 	for _, li := range set.Images {
@@ -167,7 +166,7 @@ func Score(set *labels.Labels, rep *report.Report, opts pipeline.Options) (*Resu
 			res.Recall[kind] = kr
 		}
 		if im.SafeCopy != "" {
-			checkLeaks(&res.Leaks, li, filepath.Join(opts.Out, filepath.FromSlash(im.SafeCopy)), det, rd)
+			checkLeaks(&res.Leaks, li, filepath.Join(opts.Out, filepath.FromSlash(im.SafeCopy)), det)
 		}
 	}
 	for k, kr := range res.Recall {
@@ -243,11 +242,16 @@ func Covered(region image.Rectangle, findings []image.Rectangle) bool {
 
 // checkLeaks reads the safe copy from disk and looks for what the labels
 // say was there: a face still detected on a labelled face, a phi string
-// still readable inside its region, a GPS tag.
-func checkLeaks(l *Leaks, li labels.Image, path string, det *vision.Detector, rd *ocr.Reader) {
+// still readable inside its region, a GPS tag. What cannot be checked
+// counts as Unchecked, never as clean.
+func checkLeaks(l *Leaks, li labels.Image, path string, det *detect.Detector) {
+	unchecked := func(what string, err error) {
+		l.Unchecked++
+		l.Details = append(l.Details, fmt.Sprintf("%s: %s: %v", li.File, what, err))
+	}
 	p, err := photo.Load(path, photo.DefaultOptions())
 	if err != nil {
-		l.Details = append(l.Details, fmt.Sprintf("%s: safe copy unreadable: %v", li.File, err))
+		unchecked("safe copy unreadable", err)
 		return
 	}
 	if p.Meta.GPS != nil {
@@ -260,7 +264,9 @@ func checkLeaks(l *Leaks, li labels.Image, path string, det *vision.Detector, rd
 		box := r.Rect()
 		if r.Kind == "face" && r.Box[2] >= 20 {
 			if !facesDone {
-				faces, _ = det.Faces(p.Image)
+				if faces, err = det.Faces(p.Image); err != nil {
+					unchecked("faces not checked", err)
+				}
 				facesDone = true
 			}
 			for _, f := range faces {
@@ -275,8 +281,9 @@ func checkLeaks(l *Leaks, li labels.Image, path string, det *vision.Detector, rd
 			continue
 		}
 		crop := p.Image.SubImage(box.Inset(-box.Dx() / 20).Intersect(p.Image.Bounds()))
-		lines, err := rd.Read(crop)
+		lines, err := det.Read(crop)
 		if err != nil {
+			unchecked(r.Kind+" text not checked", err)
 			continue
 		}
 		var text []string

@@ -2,8 +2,11 @@ package eval
 
 import (
 	"image"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"photoaudit/detect"
 	"photoaudit/eval/labels"
 )
 
@@ -60,5 +63,25 @@ func TestCountedKind(t *testing.T) {
 	}
 	if got := countedKind(labels.Region{Kind: "face", Box: [4]int{0, 0, 15, 20}}); got != "" {
 		t.Errorf("a 15 px face counted as %q", got)
+	}
+}
+
+// A safe copy that cannot be checked counts against the leak gate: it
+// is not known to be clean.
+func TestUncheckedIsALeak(t *testing.T) {
+	det, err := detect.New(detect.DefaultOptions())
+	if err != nil {
+		t.Fatalf("detect.New: %v (run scripts/setup.sh test)", err)
+	}
+	defer det.Close()
+	bad := filepath.Join(t.TempDir(), "safe.jpg")
+	if err := os.WriteFile(bad, []byte("not a jpeg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var l Leaks
+	li := labels.Image{File: "a.jpg", Regions: []labels.Region{{Kind: "face", Box: [4]int{0, 0, 40, 40}}}}
+	checkLeaks(&l, li, bad, det)
+	if l.Unchecked != 1 || l.Total() != 1 {
+		t.Errorf("unreadable safe copy: unchecked %d, total %d; want 1 and 1 (%v)", l.Unchecked, l.Total(), l.Details)
 	}
 }

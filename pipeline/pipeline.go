@@ -1,7 +1,8 @@
 // Package pipeline owns one audit run: it hands inputs to a pool of
-// workers, each with its own OpenCV detector and Tesseract client, and for
-// each photo decodes once, detects, scores, redacts, verifies the encoded
-// safe copy by detecting again, and writes it; then it writes the reports.
+// workers, each with its own detectors (package detect: what is in one
+// photo), and for each photo decodes once, detects, scores, redacts,
+// verifies the encoded safe copy by looking at it again, and writes it;
+// then it writes the reports.
 // A photo that fails gets an error entry and the run goes on. Inputs are
 // only ever read.
 package pipeline
@@ -19,12 +20,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"photoaudit/blur"
-	"photoaudit/models"
-	"photoaudit/ocr"
+	"photoaudit/detect"
 	"photoaudit/photo"
 	"photoaudit/report"
 	"photoaudit/risk"
-	"photoaudit/vision"
 )
 
 // Options configure a run.
@@ -34,14 +33,11 @@ type Options struct {
 	// Workers is how many photos are audited at once (default: CPUs).
 	Workers int
 	// Formats are the reports to write: json, html, csv (default all).
-	Formats  []string
-	Photo    photo.Options
-	Vision   vision.Options
-	Surfaces vision.SurfaceOptions
-	OCR      ocr.Options
-	Lists    ocr.Lists
-	Policy   risk.Policy
-	Redact   blur.Options
+	Formats []string
+	Photo   photo.Options
+	Detect  detect.Options
+	Policy  risk.Policy
+	Redact  blur.Options
 	// Shard, when set, says this run is one share of a larger one: the
 	// reports are named report.shard-I-of-N.* (see ReportName) and carry
 	// the spec, for report merge.
@@ -49,22 +45,6 @@ type Options struct {
 	// ToolVersion and Config are echoed into the report.
 	ToolVersion string
 	Config      any
-}
-
-// Detectors names the detectors a run with v uses, and warns of each
-// neural one that is missing and what stands in for it.
-func Detectors(v vision.Options) (names, warnings []string) {
-	faces, missing := vision.FaceDetectors(v)
-	names = append(faces, "tesseract", "surface")
-	if missing != nil {
-		warnings = append(warnings, "faces were found with the Haar cascades only, which miss more: "+missing.Error())
-	}
-	if err := vision.TextDetector(v); err != nil {
-		warnings = append(warnings, "scene text was found by Tesseract's own layout only, which misses text on screens and signs: "+err.Error())
-	} else {
-		names = append(names, models.TextDet.Name)
-	}
-	return names, warnings
 }
 
 // ErrVerify marks a safe copy that still showed risk after redaction.
@@ -85,7 +65,7 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 	if opts.Shard.N > 1 {
 		rep.Shard = opts.Shard.String()
 	}
-	rep.Detectors, rep.Warnings = Detectors(opts.Vision)
+	rep.Detectors, rep.Warnings = detect.Names(opts.Detect.Vision)
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return rep, fmt.Errorf("pipeline: output folder: %w", err)
 	}
@@ -185,38 +165,18 @@ func WriteReports(rep *report.Report, out, name string, formats []string) error 
 // worker owns one set of native detectors.
 type worker struct {
 	opts   Options
-	faces  *vision.Detector
-	reader *ocr.Reader
-	cls    *ocr.Classifier
-	// recheck names the looks run on a safe copy, for the report.
-	recheck []string
+	detect *detect.Detector
 }
 
 func newWorker(opts Options) (*worker, error) {
-	d, err := vision.NewDetector(opts.Vision)
+	d, err := detect.New(opts.Detect)
 	if err != nil {
 		return nil, err
 	}
-	r, err := ocr.NewReader(opts.OCR)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	return &worker{opts: opts, faces: d, reader: r, cls: ocr.NewClassifier(opts.Lists), recheck: rechecked(d, opts.Vision)}, nil
+	return &worker{opts: opts, detect: d}, nil
 }
 
-// rechecked names the looks detect runs on a safe copy with d.
-func rechecked(d *vision.Detector, opts vision.Options) []string {
-	text := "text: tesseract"
-	if vision.TextDetector(opts) == nil {
-		text += ", " + models.TextDet.Name
-	}
-	return append(d.RecheckLooks(), text, "surfaces, barcodes, cards and plates")
-}
-
-func (w *worker) Close() error {
-	return errors.Join(w.faces.Close(), w.reader.Close())
-}
+func (w *worker) Close() error { return w.detect.Close() }
 
 // audit never fails the run: whatever goes wrong with one photo ends in
 // its report entry.
@@ -302,11 +262,10 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 	b := p.Image.Bounds()
 	im := report.Image{Source: rel, Width: b.Dx(), Height: b.Dy()}
 
-	findings, first, err := w.detect(p.Image, nil)
+	findings, first, err := w.detect.Photo(p)
 	if err != nil {
 		return nil, err
 	}
-	findings = append(findings, metadataFindings(p.Meta)...)
 
 	// Redact, encode, decode what was encoded, detect again. What the
 	// second look finds is redacted too; if a third look still finds
@@ -329,7 +288,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: re-read safe copy: %w", err)
 		}
-		left, _, err := w.detect(safe.Image, &look{harmless: first.harmless})
+		left, _, err := w.detect.Look(safe.Image, first)
 		if err != nil {
 			return nil, err
 		}
@@ -343,7 +302,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 	}
 	v := w.opts.Policy.Judge(findings)
 	im.Score, im.Level, im.Decision, im.Verified = v.Score, v.Level, v.Decision, verified
-	im.Rechecked = w.recheck
+	im.Rechecked = w.detect.Rechecked()
 	for _, f := range findings {
 		im.Findings = append(im.Findings, report.FromRisk(f))
 	}

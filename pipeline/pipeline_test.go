@@ -18,19 +18,18 @@ import (
 
 	"photoaudit/barcode"
 	"photoaudit/blur"
+	"photoaudit/detect"
 	"photoaudit/internal/fixture"
 	"photoaudit/ocr"
 	"photoaudit/photo"
 	"photoaudit/report"
 	"photoaudit/risk"
-	"photoaudit/vision"
 )
 
 func testOptions(out string) Options {
 	return Options{
-		Out: out, Workers: 2, Photo: photo.DefaultOptions(), Vision: vision.DefaultOptions(),
-		Surfaces: vision.DefaultSurfaceOptions(),
-		OCR:      ocr.DefaultOptions(), Policy: risk.DefaultPolicy(), Redact: blur.DefaultOptions(),
+		Out: out, Workers: 2, Photo: photo.DefaultOptions(), Detect: detect.DefaultOptions(),
+		Policy: risk.DefaultPolicy(), Redact: blur.DefaultOptions(),
 		ToolVersion: "test",
 	}
 }
@@ -396,7 +395,7 @@ func TestModelMissing(t *testing.T) {
 		}
 	}
 	opts := testOptions(out)
-	opts.Vision.ModelDir = t.TempDir()
+	opts.Detect.Vision.ModelDir = t.TempDir()
 	inputs, skipped := Collect([]string{in}, out)
 	rep, err = Run(context.Background(), inputs, skipped, opts, nil)
 	if err != nil {
@@ -633,7 +632,7 @@ func TestTurnedSurfaces(t *testing.T) {
 		named := false
 		for _, f := range res.Image.Findings {
 			// Read, not the block of unread lines that fails closed.
-			if f.Kind == risk.KindText && f.MaskedText != unreadLines && slices.Contains(f.Identifiers, risk.IDName) && paper.Intersect(f.Rect()).Eq(f.Rect()) {
+			if f.Kind == risk.KindText && f.MaskedText != detect.UnreadLines && slices.Contains(f.Identifiers, risk.IDName) && paper.Intersect(f.Rect()).Eq(f.Rect()) {
 				named = true
 			}
 		}

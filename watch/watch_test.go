@@ -18,20 +18,19 @@ import (
 	"time"
 
 	"photoaudit/blur"
+	"photoaudit/detect"
 	"photoaudit/internal/fixture"
-	"photoaudit/ocr"
 	"photoaudit/photo"
 	"photoaudit/pipeline"
 	"photoaudit/risk"
-	"photoaudit/vision"
 )
 
 func testOptions(inbox, out string) Options {
 	return Options{
 		Inbox: inbox, Out: out, Settle: 300 * time.Millisecond, Rescan: time.Second,
 		Pipeline: pipeline.Options{
-			Photo: photo.DefaultOptions(), Vision: vision.DefaultOptions(), Surfaces: vision.DefaultSurfaceOptions(),
-			OCR: ocr.DefaultOptions(), Policy: risk.DefaultPolicy(), Redact: blur.DefaultOptions(), ToolVersion: "test",
+			Photo: photo.DefaultOptions(), Detect: detect.DefaultOptions(),
+			Policy: risk.DefaultPolicy(), Redact: blur.DefaultOptions(), ToolVersion: "test",
 		},
 		PolicyVersion: "test-policy",
 	}

@@ -129,7 +129,7 @@ func printTable(w io.Writer, r *eval.Result, misses bool) {
 	fmt.Fprintf(w, "false alarms        %d of %d pass photos\n", r.FalseAlarms, r.PassPhotos)
 	fmt.Fprintf(w, "decisions right     %d of %d\n", r.DecisionCorrect, r.Images)
 	fmt.Fprintf(w, "errors              %d\n", r.Errors)
-	fmt.Fprintf(w, "leaks               %d faces, %d of %d phi strings, %d GPS\n", r.Leaks.Faces, r.Leaks.PHI, r.Leaks.PHIChecked, r.Leaks.GPS)
+	fmt.Fprintf(w, "leaks               %d faces, %d of %d phi strings, %d GPS, %d unchecked\n", r.Leaks.Faces, r.Leaks.PHI, r.Leaks.PHIChecked, r.Leaks.GPS, r.Leaks.Unchecked)
 	fmt.Fprintf(w, "seconds per photo   %.1f (%.2f per megapixel)\n", r.SecondsPerPhoto, r.SecondsPerMP)
 	if misses {
 		for _, m := range append(r.Misses, r.Leaks.Details...) {

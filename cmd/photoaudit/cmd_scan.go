@@ -14,6 +14,7 @@ import (
 
 	"photoaudit/blur"
 	"photoaudit/config"
+	"photoaudit/detect"
 	"photoaudit/pipeline"
 	"photoaudit/report"
 	"photoaudit/risk"
@@ -180,7 +181,8 @@ func (o *auditFlags) pipelineOptions(out string) (pipeline.Options, error) {
 	}
 	return pipeline.Options{
 		Out: out, Workers: cfg.Workers,
-		Photo: cfg.Photo, Vision: cfg.Faces, Surfaces: cfg.Surfaces, OCR: cfg.OCR, Lists: cfg.Lists(),
+		Photo:  cfg.Photo,
+		Detect: detect.Options{Vision: cfg.Faces, Surfaces: cfg.Surfaces, OCR: cfg.OCR, Lists: cfg.Lists()},
 		Policy: cfg.Policy, Redact: cfg.Redact, ToolVersion: version, Config: cfg,
 	}, nil
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"photoaudit/pipeline"
+	"photoaudit/detect"
 	"photoaudit/watch"
 )
 
@@ -53,7 +53,7 @@ stops (exit 0). Only one watch may use an --out folder at a time.`,
 				workers = af.Workers
 			}
 			stderr := cmd.ErrOrStderr()
-			_, warnings := pipeline.Detectors(popts.Vision)
+			_, warnings := detect.Names(popts.Detect.Vision)
 			for _, w := range warnings {
 				fmt.Fprintln(stderr, "photoaudit: warning:", w)
 			}

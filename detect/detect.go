@@ -1,15 +1,21 @@
-package pipeline
+// Package detect owns what is in one photo: it runs the detectors of
+// packages vision (faces, text lines, surfaces, barcode stripes) and ocr
+// (Tesseract and the identifier classifier) over a decoded photo and
+// applies the rules that turn what they see into findings: surfaces read
+// and judged, scene text read line by line, codes with the labels they
+// are printed on, cards, plates and the file's metadata. How a run goes
+// (inputs, workers, redaction, the look at the safe copy, writing) is
+// package pipeline's.
+package detect
 
 import (
-	"bytes"
-	"fmt"
+	"errors"
 	"image"
 	"slices"
 
 	"github.com/disintegration/imaging"
 
 	"photoaudit/barcode"
-	"photoaudit/blur"
 	"photoaudit/models"
 	"photoaudit/ocr"
 	"photoaudit/photo"
@@ -17,29 +23,115 @@ import (
 	"photoaudit/vision"
 )
 
-// unreadLines describes a block of text lines none of which could be
-// read.
-const unreadLines = "lines of text that could not be read"
+// Options tune the detectors and the classifier.
+type Options struct {
+	Vision   vision.Options
+	Surfaces vision.SurfaceOptions
+	OCR      ocr.Options
+	Lists    ocr.Lists
+}
 
-// look is what one pass of the detectors saw besides findings.
-type look struct {
+// DefaultOptions returns the documented defaults.
+func DefaultOptions() Options {
+	return Options{Vision: vision.DefaultOptions(), Surfaces: vision.DefaultSurfaceOptions(), OCR: ocr.DefaultOptions()}
+}
+
+// Detector holds one set of native detectors (OpenCV's, ONNX Runtime's,
+// a Tesseract client). It is not safe for concurrent use: give each
+// worker its own, and Close it.
+type Detector struct {
+	opts   Options
+	vision *vision.Detector
+	reader *ocr.Reader
+	cls    *ocr.Classifier
+	// rechecked names the looks run on a safe copy, for the report.
+	rechecked []string
+}
+
+// New loads the detectors for opts.
+func New(opts Options) (*Detector, error) {
+	v, err := vision.NewDetector(opts.Vision)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ocr.NewReader(opts.OCR)
+	if err != nil {
+		v.Close()
+		return nil, err
+	}
+	text := "text: tesseract"
+	if vision.TextDetector(opts.Vision) == nil {
+		text += ", " + models.TextDet.Name
+	}
+	return &Detector{opts: opts, vision: v, reader: r, cls: ocr.NewClassifier(opts.Lists),
+		rechecked: append(v.RecheckLooks(), text, "surfaces, barcodes, cards and plates")}, nil
+}
+
+// Close frees the native detectors.
+func (d *Detector) Close() error {
+	return errors.Join(d.vision.Close(), d.reader.Close())
+}
+
+// Faces is the face detector alone, as the first look runs it.
+func (d *Detector) Faces(img image.Image) ([]vision.Region, error) { return d.vision.Faces(img) }
+
+// Read is Tesseract alone over img.
+func (d *Detector) Read(img image.Image) ([]ocr.Line, error) { return d.reader.Read(img) }
+
+// Rechecked names what a look at a safe copy (Look with a previous look)
+// runs, as the report says it.
+func (d *Detector) Rechecked() []string { return d.rechecked }
+
+// Names names the detectors a Detector made with v uses, and warns of
+// each neural one that is missing and what stands in for it.
+func Names(v vision.Options) (names, warnings []string) {
+	faces, missing := vision.FaceDetectors(v)
+	names = append(faces, "tesseract", "surface")
+	if missing != nil {
+		warnings = append(warnings, "faces were found with the Haar cascades only, which miss more: "+missing.Error())
+	}
+	if err := vision.TextDetector(v); err != nil {
+		warnings = append(warnings, "scene text was found by Tesseract's own layout only, which misses text on screens and signs: "+err.Error())
+	} else {
+		names = append(names, models.TextDet.Name)
+	}
+	return names, warnings
+}
+
+// UnreadLines describes a block of text lines none of which could be
+// read.
+const UnreadLines = "lines of text that could not be read"
+
+// Seen is what one look saw besides its findings; the look at a safe
+// copy is given the first look's.
+type Seen struct {
 	// harmless are surfaces read and judged harmless (posters, signs).
 	harmless []image.Rectangle
 }
 
-// detect runs every detector on img. prev is nil for the first look; for
-// the look at the safe copy it holds what the first look judged and what
-// was covered, and "/verify" is appended to the detector names so the
-// report tells the looks apart.
-func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, error) {
+// Photo is the first look at a decoded photo: what its pixels show and
+// what its metadata gives away.
+func (d *Detector) Photo(p *photo.Photo) ([]risk.Finding, *Seen, error) {
+	fs, seen, err := d.Look(p.Image, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(fs, Metadata(p.Meta)...), seen, nil
+}
+
+// Look runs every detector on img. prev is nil for the first look; for
+// the look at the safe copy it is what the first look saw, faces are
+// looked for at more scales (vision.RecheckFaces), and "/verify" is
+// appended to the detector names so the report tells the looks apart.
+func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, error) {
 	suffix := ""
 	if prev != nil {
 		suffix = "/verify"
 	}
-	seen := &look{}
-	findFaces := w.faces.Faces
+	seen := &Seen{}
+	findFaces := d.vision.Faces
 	if prev != nil {
-		findFaces = w.faces.RecheckFaces
+		findFaces = d.vision.RecheckFaces
 	}
 	faces, err := findFaces(img)
 	if err != nil {
@@ -52,17 +144,17 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 			Identifiers: []risk.Identifier{risk.IDFullFace}, Detector: f.Detector + suffix,
 		})
 	}
-	lines, err := w.reader.Read(img)
+	lines, err := d.reader.Read(img)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, m := range w.cls.Classify(lines) {
+	for _, m := range d.cls.Classify(lines) {
 		out = append(out, risk.Finding{
 			Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
 			Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: "tesseract" + suffix,
 		})
 	}
-	surfaces, err := vision.Surfaces(img, w.opts.Surfaces)
+	surfaces, err := vision.Surfaces(img, d.opts.Surfaces)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,7 +166,7 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 			seen.harmless = append(seen.harmless, s.Box)
 			continue
 		}
-		fs, err := w.readSurface(img, s, suffix)
+		fs, err := d.readSurface(img, s, suffix)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -89,7 +181,7 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 			covered = append(covered, f.Box)
 		}
 	}
-	codes, err := w.barcodes(img, covered, suffix)
+	codes, err := d.barcodes(img, covered, suffix)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -97,24 +189,24 @@ func (w *worker) detect(img image.Image, prev *look) ([]risk.Finding, *look, err
 	// Scene text last: lines inside a surface that is redacted whole need
 	// no reading. A label around a code is still read: what its text
 	// names is what the report must say.
-	scene, unread, err := w.sceneText(img, lines, covered)
+	scene, unread, err := d.sceneText(img, lines, covered)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, b := range unread {
 		out = append(out, risk.Finding{
 			Kind: risk.KindText, Box: b, Confidence: unreadableConf,
-			Identifiers: []risk.Identifier{risk.IDName}, MaskedText: unreadLines,
+			Identifiers: []risk.Identifier{risk.IDName}, MaskedText: UnreadLines,
 			Detector: models.TextDet.Name + suffix,
 		})
 	}
-	for _, m := range w.cls.Classify(scene) {
+	for _, m := range d.cls.Classify(scene) {
 		out = append(out, risk.Finding{
 			Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
 			Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: models.TextDet.Name + "+tesseract" + suffix,
 		})
 	}
-	out = append(out, w.carriers(img, out, covered, suffix)...)
+	out = append(out, d.carriers(img, out, covered, suffix)...)
 	out = append(out, plates(img, slices.Concat(scene, lines), covered, suffix)...)
 	return out, seen, nil
 }
@@ -147,11 +239,11 @@ func plates(img image.Image, lines []ocr.Line, covered []image.Rectangle, suffix
 // outside the surfaces already redacted (covered) is printed on, and
 // makes it a finding of its own with the text's identifiers: a card that
 // names someone also shows their photo or an ID number.
-func (w *worker) carriers(img image.Image, fs []risk.Finding, covered []image.Rectangle, suffix string) []risk.Finding {
+func (d *Detector) carriers(img image.Image, fs []risk.Finding, covered []image.Rectangle, suffix string) []risk.Finding {
 	var out []risk.Finding
 	b := img.Bounds()
 	for _, f := range fs {
-		if f.Kind != risk.KindText || len(f.Identifiers) == 0 || f.MaskedText == unreadLines || insideAny(f.Box, covered) {
+		if f.Kind != risk.KindText || len(f.Identifiers) == 0 || f.MaskedText == UnreadLines || insideAny(f.Box, covered) {
 			continue
 		}
 		c, ok := vision.Carrier(img, f.Box)
@@ -179,7 +271,7 @@ func (w *worker) carriers(img image.Image, fs []risk.Finding, covered []image.Re
 // that decodes says what it holds; one that does not is still a number
 // that identifies someone on a wristband or a specimen label, so it is
 // redacted all the same.
-func (w *worker) barcodes(img image.Image, covered []image.Rectangle, suffix string) ([]risk.Finding, error) {
+func (d *Detector) barcodes(img image.Image, covered []image.Rectangle, suffix string) ([]risk.Finding, error) {
 	stripes, err := vision.BarcodeStripes(img)
 	if err != nil {
 		return nil, err
@@ -199,7 +291,7 @@ func (w *worker) barcodes(img image.Image, covered []image.Rectangle, suffix str
 				Detector: st.Detector + suffix})
 		}
 		for _, c := range decoded {
-			out = append(out, w.decodedCode(c, st.Box, suffix))
+			out = append(out, d.decodedCode(c, st.Box, suffix))
 		}
 	}
 	return out, nil
@@ -208,11 +300,11 @@ func (w *worker) barcodes(img image.Image, covered []image.Rectangle, suffix str
 // decodedCode is the finding for a code gozxing read, over box. What the
 // code holds decides what it exposes; a code on a patient label with
 // nothing recognisable is still an ID.
-func (w *worker) decodedCode(c barcode.Code, box image.Rectangle, suffix string) risk.Finding {
+func (d *Detector) decodedCode(c barcode.Code, box image.Rectangle, suffix string) risk.Finding {
 	f := risk.Finding{Kind: risk.KindBarcode, Box: box, Confidence: 0.9,
 		Identifiers: []risk.Identifier{risk.IDOtherNumber},
 		MaskedText:  c.Format + ": " + risk.Mask(c.Text), Detector: "gozxing" + suffix}
-	if m, ok := w.cls.Text(c.Text); ok {
+	if m, ok := d.cls.Text(c.Text); ok {
 		f.Identifiers = m.Identifiers
 	}
 	return f
@@ -227,37 +319,9 @@ func overlapsAny(r image.Rectangle, boxes []image.Rectangle, iou float64) bool {
 	return false
 }
 
-// stillRisky keeps what the verify pass must not find in a safe copy.
-func stillRisky(fs []risk.Finding) []risk.Finding {
-	var out []risk.Finding
-	for _, f := range fs {
-		if len(f.Identifiers) > 0 && !f.Box.Empty() {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// regions are the boxes to cover: every finding with a box. Faces get an
-// ellipse, the rest a rectangle.
-func regions(fs []risk.Finding) []blur.Region {
-	var out []blur.Region
-	for _, f := range fs {
-		if f.Box.Empty() {
-			continue
-		}
-		shape := blur.Rect
-		if f.Kind == risk.KindFace {
-			shape = blur.Ellipse
-		}
-		out = append(out, blur.Region{Box: f.Box, Shape: shape})
-	}
-	return out
-}
-
-// metadataFindings lists what the file's metadata gives away. The safe
-// copy never carries it, so these are redacted by construction.
-func metadataFindings(m photo.Metadata) []risk.Finding {
+// Metadata lists what a file's metadata gives away. The safe copy never
+// carries it, so these are redacted by construction.
+func Metadata(m photo.Metadata) []risk.Finding {
 	var out []risk.Finding
 	add := func(detector, what string, ids ...risk.Identifier) {
 		if ids == nil {
@@ -285,12 +349,4 @@ func metadataFindings(m photo.Metadata) []risk.Finding {
 		add("iptc", "IPTC metadata")
 	}
 	return out
-}
-
-func encode(img image.Image, name string) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := photo.Encode(&buf, img, name); err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
-	}
-	return buf.Bytes(), nil
 }

@@ -1,4 +1,4 @@
-package pipeline
+package detect
 
 import (
 	"image"
@@ -37,8 +37,8 @@ type strip struct {
 // will be redacted whole.
 // It also returns the blocks of unreadBlock or more lines that were not
 // read: handwriting on a sheet or a board that no surface caught.
-func (w *worker) sceneText(img image.Image, read []ocr.Line, redacted []image.Rectangle) ([]ocr.Line, []image.Rectangle, error) {
-	found, err := w.faces.TextLines(img)
+func (d *Detector) sceneText(img image.Image, read []ocr.Line, redacted []image.Rectangle) ([]ocr.Line, []image.Rectangle, error) {
+	found, err := d.vision.TextLines(img)
 	if err != nil || len(found) == 0 {
 		return nil, nil, err
 	}
@@ -48,7 +48,7 @@ func (w *worker) sceneText(img image.Image, read []ocr.Line, redacted []image.Re
 			todo = append(todo, r)
 		}
 	}
-	lines, err := w.readLines(img, todo)
+	lines, err := d.readLines(img, todo)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,7 +119,7 @@ func blocks(boxes []image.Rectangle, n int) []image.Rectangle {
 }
 
 // readLines reads the given text lines of img through mosaics.
-func (w *worker) readLines(img image.Image, todo []vision.Region) ([]ocr.Line, error) {
+func (d *Detector) readLines(img image.Image, todo []vision.Region) ([]ocr.Line, error) {
 	todo = slices.Clone(todo)
 	sort.Slice(todo, func(i, j int) bool {
 		a, b := todo[i].Box.Min, todo[j].Box.Min
@@ -129,7 +129,7 @@ func (w *worker) readLines(img image.Image, todo []vision.Region) ([]ocr.Line, e
 	for len(todo) > 0 {
 		page, strips, rest := mosaic(img, todo)
 		todo = rest
-		lines, err := w.reader.ReadAsIs(page)
+		lines, err := d.reader.ReadAsIs(page)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package pipeline
+package detect
 
 import (
 	"image"
@@ -57,7 +57,7 @@ const (
 // finding with them; a sign-in sheet is a finding whatever is read; text read confidently
 // with no identifiers (a poster) is harmless; anything else is text we
 // cannot prove harmless, and is a finding too.
-func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) ([]risk.Finding, error) {
+func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string) ([]risk.Finding, error) {
 	sub, ok := img.(interface {
 		SubImage(image.Rectangle) image.Image
 	})
@@ -65,7 +65,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 		return nil, nil
 	}
 	box := s.Box.Inset(-min(s.Box.Dx(), s.Box.Dy()) / 30).Intersect(img.Bounds())
-	lines, err := w.reader.Read(sub.SubImage(box))
+	lines, err := d.reader.Read(sub.SubImage(box))
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 	// take adds what a reading identified, as text findings and as what
 	// the surface exposes.
 	take := func(lines []ocr.Line, detector string) {
-		for _, m := range w.cls.Classify(lines) {
+		for _, m := range d.cls.Classify(lines) {
 			out = append(out, risk.Finding{Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
 				Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: detector + suffix})
 			for _, id := range m.Identifiers {
@@ -91,7 +91,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 			return nil, err
 		}
 		for _, c := range codes {
-			f := w.decodedCode(c, s.Box, suffix)
+			f := d.decodedCode(c, s.Box, suffix)
 			out = append(out, f)
 			for _, id := range f.Identifiers {
 				ids[id] = true
@@ -110,11 +110,11 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 		// the surface, each on white at a good height. Tinted posters
 		// and signs that the whole-crop reading garbles read clean.
 		var err error
-		found, err = w.faces.TextLines(sub.SubImage(box))
+		found, err = d.vision.TextLines(sub.SubImage(box))
 		if err != nil {
 			return nil, err
 		}
-		again, err := w.readLines(img, found)
+		again, err := d.readLines(img, found)
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +140,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 		// ("SION", "UOS}IM"), and a sheet at an angle reads badly: it is
 		// read square on and turned too, and a view that reads more
 		// confident words than upright is what the surface says.
-		turned, err := w.readTurned(img, s, sub.SubImage(box), found, uprightWords)
+		turned, err := d.readTurned(img, s, sub.SubImage(box), found, uprightWords)
 		if err != nil {
 			return nil, err
 		}
@@ -181,7 +181,7 @@ func (w *worker) readSurface(img image.Image, s vision.Surface, suffix string) (
 // upright, and half a turn otherwise. It returns the reading with the
 // most confident words, if that is more than beat and at least two, its
 // boxes mapped back into the photo; nil when nothing reads better.
-func (w *worker) readTurned(img image.Image, s vision.Surface, crop image.Image, found []vision.Region, beat int) ([]ocr.Line, error) {
+func (d *Detector) readTurned(img image.Image, s vision.Surface, crop image.Image, found []vision.Region, beat int) ([]ocr.Line, error) {
 	standing := 0
 	for _, f := range found {
 		if 2*f.Box.Dy() >= 3*f.Box.Dx() {
@@ -228,7 +228,7 @@ func (w *worker) readTurned(img image.Image, s vision.Surface, crop image.Image,
 		default:
 			im = imaging.Rotate270(base)
 		}
-		lines, err := w.reader.Read(im)
+		lines, err := d.reader.Read(im)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,47 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+
+	"photoaudit/blur"
+	"photoaudit/photo"
+	"photoaudit/risk"
+)
+
+// stillRisky keeps what the verify pass must not find in a safe copy.
+func stillRisky(fs []risk.Finding) []risk.Finding {
+	var out []risk.Finding
+	for _, f := range fs {
+		if len(f.Identifiers) > 0 && !f.Box.Empty() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// regions are the boxes to cover: every finding with a box. Faces get an
+// ellipse, the rest a rectangle.
+func regions(fs []risk.Finding) []blur.Region {
+	var out []blur.Region
+	for _, f := range fs {
+		if f.Box.Empty() {
+			continue
+		}
+		shape := blur.Rect
+		if f.Kind == risk.KindFace {
+			shape = blur.Ellipse
+		}
+		out = append(out, blur.Region{Box: f.Box, Shape: shape})
+	}
+	return out
+}
+
+func encode(img image.Image, name string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := photo.Encode(&buf, img, name); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	return buf.Bytes(), nil
+}
