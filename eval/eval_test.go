@@ -4,10 +4,13 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"photoaudit/detect"
 	"photoaudit/eval/labels"
+	"photoaudit/report"
+	"photoaudit/risk"
 )
 
 func TestCovered(t *testing.T) {
@@ -83,5 +86,27 @@ func TestUncheckedIsALeak(t *testing.T) {
 	checkLeaks(&l, li, bad, det)
 	if l.Unchecked != 1 || l.Total() != 1 {
 		t.Errorf("unreadable safe copy: unchecked %d, total %d; want 1 and 1 (%v)", l.Unchecked, l.Total(), l.Details)
+	}
+}
+
+// The precision figures: redacted area outside the labels (posters do not
+// count as labels), and surfaces found where nothing is labelled.
+func TestPrecisionFigures(t *testing.T) {
+	li := labels.Image{File: "a.jpg", Width: 400, Height: 400, Regions: []labels.Region{
+		{Kind: "document", Box: [4]int{0, 0, 80, 80}},
+		{Kind: "poster", Box: [4]int{200, 200, 80, 80}},
+	}}
+	// One box on the document, one on the poster, as large.
+	in, out := redactedArea(li, []image.Rectangle{image.Rect(0, 0, 80, 80), image.Rect(200, 200, 280, 280)})
+	if in != 80*80 || out != 80*80 {
+		t.Errorf("redacted area: %v inside, %v outside; want %d each", in, out, 80*80)
+	}
+	im := report.Image{Findings: []report.Finding{
+		{Kind: risk.KindDocument, Box: []int{4, 4, 70, 70}},
+		{Kind: risk.KindWristband, Box: []int{200, 210, 60, 20}}, // on the poster
+		{Kind: risk.KindFace, Box: []int{300, 300, 40, 40}},      // faces are not surfaces
+	}}
+	if got := falseSurfaces(li, im); len(got) != 1 || !strings.Contains(got[0], "wristband") {
+		t.Errorf("false surfaces %v, want the wristband on the poster alone", got)
 	}
 }

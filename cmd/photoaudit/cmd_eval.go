@@ -127,6 +127,8 @@ func printTable(w io.Writer, r *eval.Result, misses bool) {
 		fmt.Fprintf(w, "%-14s %6d %9d %7.2f\n", k, kr.Found, kr.Labelled, kr.Recall)
 	}
 	fmt.Fprintf(w, "false alarms        %d of %d pass photos\n", r.FalseAlarms, r.PassPhotos)
+	fmt.Fprintf(w, "false surfaces      %d of %d photos (a surface where none is labelled)\n", r.FalseSurfaces, r.Images)
+	fmt.Fprintf(w, "redacted outside    %.2f of the redacted area lies outside labelled regions\n", r.RedactedOutside)
 	fmt.Fprintf(w, "decisions right     %d of %d\n", r.DecisionCorrect, r.Images)
 	fmt.Fprintf(w, "errors              %d\n", r.Errors)
 	fmt.Fprintf(w, "leaks               %d faces, %d of %d phi strings, %d GPS, %d unchecked\n", r.Leaks.Faces, r.Leaks.PHI, r.Leaks.PHIChecked, r.Leaks.GPS, r.Leaks.Unchecked)
