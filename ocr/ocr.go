@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/png"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/disintegration/imaging"
 	"github.com/otiai10/gosseract/v2"
@@ -102,8 +104,48 @@ func NewReader(opts Options) (*Reader, error) {
 		c.Close()
 		return nil, fmt.Errorf("ocr: set dpi: %w", err)
 	}
+	if err := start(c); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return &Reader{client: c, opts: opts}, nil
 }
+
+// startMu is held while a client starts. gosseract starts Tesseract on a
+// client's first read, and while it does, it points the process's fd 2
+// at /dev/null and back: two clients starting at once (two workers'
+// first photos) leave it at /dev/null, and every later line on stderr,
+// the progress and summary among them, is lost.
+var startMu sync.Mutex
+
+// start makes c start Tesseract now, on a blank image, one client at a
+// time. It never starts again: nothing changes its languages or data
+// folder after this. Missing language data is told here, not on the first
+// photo.
+func start(c *gosseract.Client) error {
+	startMu.Lock()
+	defer startMu.Unlock()
+	if err := c.SetImageFromBytes(blankPNG); err != nil {
+		return fmt.Errorf("ocr: start tesseract: %w", err)
+	}
+	if _, err := c.Text(); err != nil {
+		return fmt.Errorf("ocr: start tesseract: %w", err)
+	}
+	return nil
+}
+
+// blankPNG is a 32x32 white PNG.
+var blankPNG = func() []byte {
+	img := image.NewGray(image.Rect(0, 0, 32, 32))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err) // an in-memory encode of a fixed image cannot fail
+	}
+	return b.Bytes()
+}()
 
 // Close ends the Tesseract client.
 func (r *Reader) Close() error {
