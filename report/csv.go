@@ -32,13 +32,24 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			ids = append(ids, string(id))
 		}
 		rows = append(rows, []string{
-			im.Source, im.SafeCopy, strconv.Itoa(im.Width), strconv.Itoa(im.Height),
+			cell(im.Source), cell(im.SafeCopy), strconv.Itoa(im.Width), strconv.Itoa(im.Height),
 			strconv.Itoa(im.Score), string(im.Level), string(im.Decision), strconv.FormatBool(im.Verified),
-			strconv.Itoa(len(im.Findings)), strings.Join(ks, ";"), strings.Join(ids, ";"), im.Error,
+			strconv.Itoa(len(im.Findings)), strings.Join(ks, ";"), strings.Join(ids, ";"), cell(im.Error),
 		})
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("report: csv: %w", err)
 	}
 	return nil
+}
+
+// cell makes text from a file name or an error message safe to open in
+// a spreadsheet: one starting with =, +, -, @, a tab or a carriage return
+// would be run as a formula (a photo named "=HYPERLINK(...).jpg"), so it
+// gets a leading apostrophe, which spreadsheets show as text.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

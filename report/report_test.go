@@ -109,3 +109,31 @@ func TestPreview(t *testing.T) {
 		t.Fatalf("preview: %d bytes, %v", len(jpg), err)
 	}
 }
+
+// A photo's name is never run as a formula when report.csv is opened in a
+// spreadsheet.
+func TestCSVFormulas(t *testing.T) {
+	names := []string{"@SUM(1+1).jpg", "=HYPERLINK(\"http://x\").jpg", "+1.jpg", "-1.jpg", "\tx.jpg", "plain.jpg"}
+	r := &Report{}
+	for _, n := range names {
+		r.Images = append(r.Images, Image{Source: n, SafeCopy: "safe/" + n, Error: n})
+	}
+	var b strings.Builder
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range rows[1:] {
+		for _, c := range []int{0, 11} { // source and error
+			if got := row[c]; strings.ContainsRune("=+-@\t\r", rune(got[0])) {
+				t.Errorf("%q: cell %d is %q, which a spreadsheet runs", names[i], c, got)
+			}
+		}
+		if names[i] == "plain.jpg" && row[0] != "plain.jpg" {
+			t.Errorf("plain name changed to %q", row[0])
+		}
+	}
+}
