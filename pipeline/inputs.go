@@ -33,14 +33,19 @@ func IsPhotoName(name string) bool { return photoExts[strings.ToLower(filepath.E
 // inside folders, files with a photo extension are, and the rest are
 // listed as skipped. Symbolic links to files are followed, links to
 // folders are not (so a link loop cannot trap the walk), and exclude
-// (the output folder) is never entered.
+// (the output folder) is never entered. A file named twice, or named and
+// also inside a folder named, is audited once; the other names are
+// listed as skipped.
 func Collect(paths []string, exclude string) ([]Input, []report.Skip) {
 	var inputs []Input
 	var skipped []report.Skip
 	absExclude, _ := filepath.Abs(exclude)
 	seen := map[string]int{}
+	// name is a file's name in the report and under safe/: relative to
+	// the folder named, under that folder's own name when several paths
+	// were named; a file named itself goes by its base name.
 	name := func(root, rel string) string {
-		if len(paths) > 1 {
+		if len(paths) > 1 && root != "" {
 			rel = filepath.Join(filepath.Base(filepath.Clean(root)), rel)
 		}
 		rel = filepath.ToSlash(rel)
@@ -51,10 +56,26 @@ func Collect(paths []string, exclude string) ([]Input, []report.Skip) {
 		}
 		return rel
 	}
+	audited := map[string]string{} // a file's real path: its name
+	once := func(path, rel string) bool {
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return true // unreadable: reported as such, once a name
+		}
+		real, _ = filepath.Abs(real)
+		if first, ok := audited[real]; ok {
+			skipped = append(skipped, report.Skip{Source: rel, Reason: "the same file as " + first})
+			return false
+		}
+		audited[real] = rel
+		return true
+	}
 	for _, root := range paths {
 		st, err := os.Stat(root)
 		if err != nil || !st.IsDir() {
-			inputs = append(inputs, Input{Path: root, Rel: name(root, filepath.Base(root)), Err: err})
+			if rel := name("", filepath.Base(root)); once(root, rel) {
+				inputs = append(inputs, Input{Path: root, Rel: rel, Err: err})
+			}
 			continue
 		}
 		walkErr := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -87,7 +108,9 @@ func Collect(paths []string, exclude string) ([]Input, []report.Skip) {
 				skipped = append(skipped, report.Skip{Source: filepath.ToSlash(rel), Reason: "not a photo by its name"})
 				return nil
 			}
-			inputs = append(inputs, Input{Path: path, Rel: name(root, rel)})
+			if rel := name(root, rel); once(path, rel) {
+				inputs = append(inputs, Input{Path: path, Rel: rel})
+			}
 			return nil
 		})
 		if walkErr != nil {

@@ -360,6 +360,20 @@ func TestCollectRel(t *testing.T) {
 	if got := strings.Join(rels, ","); got != "a/x.jpg,b/x.jpg" {
 		t.Errorf("rel paths for two folders %s", got)
 	}
+	// Files named on the command line go by their own names; the same
+	// file named twice, or named and inside a folder named, once.
+	ax, bx, c := filepath.Join(dir, "a/x.jpg"), filepath.Join(dir, "b/x.jpg"), filepath.Join(dir, "c.PNG")
+	inputs, skipped := Collect([]string{c, ax, bx, c, filepath.Join(dir, "a")}, "")
+	rels = rels[:0]
+	for _, in := range inputs {
+		rels = append(rels, in.Rel)
+	}
+	if got := strings.Join(rels, ","); got != "c.PNG,x.jpg,x~2.jpg" {
+		t.Errorf("rel paths for files named %s, want c.PNG,x.jpg,x~2.jpg", got)
+	}
+	if len(skipped) != 2 || !strings.Contains(skipped[0].Reason, "same file as c.PNG") || !strings.Contains(skipped[1].Reason, "same file as x.jpg") {
+		t.Errorf("skipped %+v, want c.PNG and a/x.jpg named again", skipped)
+	}
 }
 
 func TestBarcodeMasked(t *testing.T) {
