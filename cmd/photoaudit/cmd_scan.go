@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -137,6 +138,15 @@ skipped; hidden files and folders are not read.
 }
 
 func runScan(cmd *cobra.Command, opts scanOptions, args []string) error {
+	// The output folder is never walked; as the folder scanned it would
+	// leave nothing to audit, and a later scan of it would audit the safe
+	// copies.
+	out, _ := filepath.Abs(opts.Out)
+	for _, a := range args {
+		if abs, _ := filepath.Abs(a); abs == out {
+			return fmt.Errorf("--out %s is the folder being scanned: give the safe copies and reports a folder of their own", opts.Out)
+		}
+	}
 	popts, err := opts.pipelineOptions(opts.Out)
 	if err != nil {
 		return err

@@ -66,6 +66,7 @@ func TestExitCodes(t *testing.T) {
 		{"risky photo, never fail", []string{"scan", risky, "--out", filepath.Join(dir, "o3"), "-q", "--fail-on", "never"}, exitOK},
 		{"unreadable input", []string{"scan", broken, "--out", filepath.Join(dir, "o4"), "-q"}, exitUnreadable},
 		{"no --out", []string{"scan", clean}, exitFatal},
+		{"--out is the folder scanned", []string{"scan", clean + "/", "--out", clean}, exitFatal},
 		{"bad --fail-on", []string{"scan", clean, "--out", filepath.Join(dir, "o5"), "--fail-on", "maybe"}, exitFatal},
 		{"bad --redact", []string{"scan", clean, "--out", filepath.Join(dir, "o6"), "--redact", "smudge"}, exitFatal},
 		{"missing config", []string{"scan", clean, "--out", filepath.Join(dir, "o7"), "--config", filepath.Join(dir, "nope.yaml")}, exitFatal},
