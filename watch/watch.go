@@ -83,6 +83,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer w.close()
+	fmt.Fprintf(w.opts.Log, "photoaudit: watching %s → %s\n", w.opts.Inbox, w.opts.Out)
 	return w.run(ctx)
 }
 
@@ -139,11 +140,15 @@ func newWatcher(opts Options) (*watcher, error) {
 		if err := os.MkdirAll(filepath.Join(out, d), 0o755); err != nil {
 			return nil, fmt.Errorf("watch: %w", err)
 		}
-		removeTemps(filepath.Join(out, d))
 	}
+	// The store's lock first: a second watcher on the same out folder is
+	// refused here, before it touches anything of the first one's.
 	s, err := openStore(filepath.Join(out, "state.db"))
 	if err != nil {
 		return nil, err
+	}
+	for _, d := range []string{DirApproved, DirReview, DirQuarantine, DirOriginals} {
+		removeTemps(filepath.Join(out, d))
 	}
 	l, err := openAuditLog(filepath.Join(out, "audit.log"))
 	if err != nil {

@@ -334,3 +334,45 @@ func smallPhotos(t testing.TB, dir string, n int) map[string][]byte {
 	}
 	return files
 }
+
+// A second watcher on a running watcher's out folder is refused before it
+// touches anything: the first one's files mid-write stay, and the second
+// never says it is watching.
+func TestSecondWatcherTouchesNothing(t *testing.T) {
+	inbox, out := t.TempDir(), t.TempDir()
+	opts := testOptions(inbox, out)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var firstLog bytes.Buffer
+	opts.Log = &firstLog // read once the watcher has ended
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, opts) }()
+	waitFor(t, 30*time.Second, "the first watcher to start", func() bool {
+		_, err := os.Stat(filepath.Join(out, "state.db"))
+		return err == nil
+	})
+	// A write of the first watcher's, in flight.
+	tmp := filepath.Join(out, DirReview, ".a.jpg.tmp-12345")
+	if err := os.WriteFile(tmp, []byte("half a photo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var secondLog bytes.Buffer
+	second := opts
+	second.Log = &secondLog
+	if err := Run(ctx, second); err == nil || !strings.Contains(err.Error(), "another photoaudit watch") {
+		t.Fatalf("second watcher: %v, want refused", err)
+	}
+	if _, err := os.Stat(tmp); err != nil {
+		t.Errorf("the refused watcher removed the running one's file in flight: %v", err)
+	}
+	if strings.Contains(secondLog.String(), "watching") {
+		t.Errorf("the refused watcher said %q", secondLog.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(firstLog.String(), "watching "+inbox) {
+		t.Errorf("the first watcher did not say what it watches: %q", firstLog.String())
+	}
+}

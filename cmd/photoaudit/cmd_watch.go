@@ -61,7 +61,6 @@ stops (exit 0). Only one watch may use an --out folder at a time.`,
 			if af.Quiet {
 				log = io.Discard
 			}
-			fmt.Fprintf(log, "photoaudit: watching %s → %s\n", inbox, out)
 			return watch.Run(cmd.Context(), watch.Options{
 				Inbox: inbox, Out: out, KeepOriginals: keep, Settle: settle, Rescan: rescan,
 				Workers: workers, Pipeline: popts, PolicyVersion: policyVersion(popts.Config), Log: log,
