@@ -99,12 +99,14 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 			}
 			defer w.Close()
 			for in := range jobs {
-				im := w.audit(in)
-				select {
-				case results <- im:
-				case <-gctx.Done():
-					return gctx.Err()
+				// No new photo once cancelled; the photo in hand is
+				// finished and always handed over (the loop below reads
+				// until every worker is done): its safe copy is written, so
+				// its entry must be in the report.
+				if err := gctx.Err(); err != nil {
+					return err
 				}
+				results <- w.audit(in)
 			}
 			return nil
 		})

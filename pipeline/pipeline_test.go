@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/draw"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -654,4 +657,48 @@ func TestTurnedSurfaces(t *testing.T) {
 			t.Errorf("%s: no name read inside the paper %v; findings %+v", c.name, paper, res.Image.Findings)
 		}
 	}
+}
+
+// Cancelled mid-run (Ctrl-C, SIGTERM), the photos in hand are finished
+// and every safe copy written is in the report.
+func TestCancelKeepsReportWhole(t *testing.T) {
+	face, err := fixture.LoadFace(fixture.FacePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := t.TempDir(), t.TempDir()
+	if err := fixture.Write(in, fixture.Scenes(face)); err != nil {
+		t.Fatal(err)
+	}
+	inputs, skipped := Collect([]string{in}, out)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rep, err := Run(ctx, inputs, skipped, testOptions(out), func(done, total int, im report.Image) { cancel() })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v, want cancelled", err)
+	}
+	if len(rep.Images) == 0 || len(rep.Images) == len(inputs) {
+		t.Fatalf("%d of %d photos in the report: the cancel came too late to test anything", len(rep.Images), len(inputs))
+	}
+	data, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var written report.Report
+	if err := json.Unmarshal(data, &written); err != nil {
+		t.Fatal(err)
+	}
+	inReport := map[string]bool{}
+	for _, im := range written.Images {
+		inReport[im.SafeCopy] = true
+	}
+	filepath.WalkDir(filepath.Join(out, "safe"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(out, path)
+			if !inReport[filepath.ToSlash(rel)] {
+				t.Errorf("%s is in safe/ but not in report.json", rel)
+			}
+		}
+		return nil
+	})
 }
