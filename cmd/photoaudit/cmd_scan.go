@@ -5,8 +5,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -198,23 +200,77 @@ func (o *auditFlags) pipelineOptions(out string) (pipeline.Options, error) {
 }
 
 // newProgress draws a bar on a terminal and prints a plain line a photo
-// otherwise, so container logs stay readable.
+// otherwise, so container logs stay readable. Both say the rate, what is
+// left and the running count of decisions; the bar shows from the start,
+// and the plain lines start with one that says how many photos there are.
+// total is -1 when it is not known yet (it then comes with each photo).
 func newProgress(w io.Writer, total int, quiet bool) pipeline.Progress {
 	if quiet {
 		return nil
 	}
+	var tally progressTally
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription("auditing"), progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(), progressbar.OptionSetItsString("photos"),
 			progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-		return func(done, total int, im report.Image) { bar.Add(1) }
+		bar.RenderBlank()
+		return func(done, total int, im report.Image) {
+			tally.add(im)
+			bar.Describe(fmt.Sprintf("%s · last %s", tally, printable(im.Source, 30)))
+			bar.Add(1)
+		}
 	}
 	start := time.Now()
+	if total >= 0 {
+		fmt.Fprintf(w, "photoaudit: auditing %d photos\n", total)
+	}
 	return func(done, total int, im report.Image) {
+		tally.add(im)
 		status := string(im.Decision)
 		if im.Error != "" {
-			status = "error: " + im.Error
+			status = "error: " + printable(im.Error, 200)
 		}
-		fmt.Fprintf(w, "[%d/%d %s] %s: %s\n", done, total, time.Since(start).Round(time.Second), im.Source, status)
+		took := time.Since(start)
+		rate := float64(done) / max(took.Seconds(), 1e-3)
+		left := time.Duration(float64(total-done) / rate * float64(time.Second)).Round(time.Second)
+		fmt.Fprintf(w, "[%d/%d %s, %.2f photos/s, %s left] %s: %s (%s)\n", done, total, took.Round(time.Second),
+			rate, left, printable(im.Source, 0), status, tally)
 	}
+}
+
+// progressTally counts decisions as photos finish.
+type progressTally struct{ pass, review, block, errors int }
+
+func (t *progressTally) add(im report.Image) {
+	switch {
+	case im.Error != "":
+		t.errors++
+	case im.Decision == risk.Pass:
+		t.pass++
+	case im.Decision == risk.Review:
+		t.review++
+	default:
+		t.block++
+	}
+}
+
+func (t progressTally) String() string {
+	return fmt.Sprintf("pass %d, review %d, block %d, errors %d", t.pass, t.review, t.block, t.errors)
+}
+
+// printable keeps a file name (or a message) on one line: a name with a
+// newline or another control character is quoted, Go-style; with limit,
+// a longer one is cut to its last limit runes.
+func printable(s string, limit int) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			s = strconv.Quote(s)
+			break
+		}
+	}
+	if r := []rune(s); limit > 0 && len(r) > limit {
+		s = "…" + string(r[len(r)-limit+1:])
+	}
+	return s
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"photoaudit/internal/fixture"
+	"photoaudit/report"
+	"photoaudit/risk"
 )
 
 // run executes the CLI in-process and returns its exit code and output.
@@ -117,5 +119,32 @@ func TestShardAndMergeUsage(t *testing.T) {
 	}
 	if code, out := run(t, "report", "merge", whole); code != exitFatal || !strings.Contains(out, "not from a sharded run") {
 		t.Errorf("merge of an unsharded report: exit %d, output %q", code, out)
+	}
+}
+
+// Off a terminal (container logs), progress is one line a photo with the
+// rate, what is left and the running count of decisions, after a first
+// line that says how many photos there are; a newline in a file name
+// does not split a line.
+func TestProgressLines(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, 3, false)
+	p(1, 3, report.Image{Source: "a.jpg", Decision: risk.Pass})
+	p(2, 3, report.Image{Source: "evil\nname.jpg", Decision: risk.Block})
+	p(3, 3, report.Image{Source: "c.jpg", Error: "photo: c.jpg: empty file"})
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want 4:\n%s", len(lines), b.String())
+	}
+	if !strings.Contains(lines[0], "auditing 3 photos") {
+		t.Errorf("first line %q: want the number of photos", lines[0])
+	}
+	for _, want := range []string{"photos/s", "left", `"evil\nname.jpg"`, "pass 1, review 0, block 1, errors 0"} {
+		if !strings.Contains(lines[2], want) {
+			t.Errorf("line %q: want %q", lines[2], want)
+		}
+	}
+	if !strings.Contains(lines[3], "errors 1") {
+		t.Errorf("last line %q: want the error counted", lines[3])
 	}
 }
