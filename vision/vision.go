@@ -361,7 +361,10 @@ func (d *Detector) neuralFaces(img image.Image, between bool) ([]Region, error) 
 			}
 			return turn == 0 || hasEyes(g, box, turn, &d.eyes)
 		}
-		if h.turn != 0 && confirmTurned(h, ask) {
+		// Candidates are upright only: a turned face must score as an
+		// upright one does. (A mosaic of 160 faces gave 226 turned hits
+		// of 0.4-0.75 between them, 7 s of cascades on one core.)
+		if h.turn != 0 && h.score >= d.opts.FaceThreshold && confirmTurned(h, ask) {
 			f.Detector += "+turned"
 			out = append(out, f)
 			continue
