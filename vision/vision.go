@@ -545,24 +545,11 @@ const (
 // (A profile seen only turned shows one eye and is missed.) Errors keep
 // the face: fail closed.
 func hasEyes(gray gocv.Mat, r image.Rectangle, turn int, eyes *gocv.CascadeClassifier) bool {
-	roi := r.Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
-	if roi.Empty() {
-		return true
-	}
-	crop := gray.Region(roi)
-	defer crop.Close()
-	face := gocv.NewMat()
+	face, _, _, ok := cascadeCrop(gray, r, float64(eyeFace)/float64(r.Dx()), turn)
 	defer face.Close()
-	scale := float64(eyeFace) / float64(r.Dx())
-	gocv.Resize(crop, &face, image.Point{}, scale, scale, gocv.InterpolationLinear)
-	if face.Empty() {
+	if !ok {
 		return true
 	}
-	if turn&3 != 0 {
-		flag := map[int]gocv.RotateFlag{1: gocv.Rotate90Clockwise, 2: gocv.Rotate180Clockwise, 3: gocv.Rotate90CounterClockwise}[turn&3]
-		gocv.Rotate(face, &face, flag)
-	}
-	gocv.EqualizeHist(face, &face)
 	var found []image.Rectangle
 	for _, e := range eyes.DetectMultiScaleWithParams(face, 1.1, 3, 0, image.Pt(eyeFace/10, eyeFace/10), image.Pt(eyeFace/3, eyeFace/3)) {
 		if c := e.Min.Add(e.Max).Div(2); c.Y < face.Rows()/2 {
@@ -602,28 +589,12 @@ type opinion struct {
 // same place and size (sameFace). Errors keep the face: fail closed.
 func confirm(gray gocv.Mat, r image.Rectangle, turn, agree int, opinions ...opinion) bool {
 	roi := r.Inset(-r.Dx() / 2).Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
-	if roi.Empty() {
-		return true
-	}
-	crop := gray.Region(roi)
-	defer crop.Close()
 	scale := float64(confirmSide) / float64(r.Dx())
-	small := gocv.NewMat()
+	small, w, h, ok := cascadeCrop(gray, roi, scale, turn)
 	defer small.Close()
-	interp := gocv.InterpolationArea
-	if scale > 1 {
-		interp = gocv.InterpolationLinear
-	}
-	gocv.Resize(crop, &small, image.Point{}, scale, scale, interp)
-	if small.Empty() {
+	if !ok {
 		return true
 	}
-	w, h := float64(small.Cols()), float64(small.Rows())
-	if turn&3 != 0 {
-		flag := map[int]gocv.RotateFlag{1: gocv.Rotate90Clockwise, 2: gocv.Rotate180Clockwise, 3: gocv.Rotate90CounterClockwise}[turn&3]
-		gocv.Rotate(small, &small, flag)
-	}
-	gocv.EqualizeHist(small, &small)
 	found := func(flipped bool, cc *gocv.CascadeClassifier) bool {
 		// sameFace takes widths within a factor of two of the face's
 		// confirmSide px: no smaller or larger window need be tried.
@@ -670,6 +641,41 @@ func confirm(gray gocv.Mat, r image.Rectangle, turn, agree int, opinions ...opin
 		}
 	}
 	return false
+}
+
+// cascadeCrop is roi of gray scaled by scale, turned by turn quarter
+// turns clockwise and equalised, for a cascade to look at, with its size
+// before the turn; ok is false when there is nothing to look at. The
+// caller closes it.
+func cascadeCrop(gray gocv.Mat, roi image.Rectangle, scale float64, turn int) (m gocv.Mat, w, h float64, ok bool) {
+	m = gocv.NewMat()
+	roi = roi.Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
+	if roi.Empty() {
+		return m, 0, 0, false
+	}
+	crop := gray.Region(roi)
+	defer crop.Close()
+	interp := gocv.InterpolationArea
+	if scale > 1 {
+		interp = gocv.InterpolationLinear
+	}
+	gocv.Resize(crop, &m, image.Point{}, scale, scale, interp)
+	if m.Empty() {
+		return m, 0, 0, false
+	}
+	w, h = float64(m.Cols()), float64(m.Rows())
+	turnMat(&m, turn)
+	gocv.EqualizeHist(m, &m)
+	return m, w, h, true
+}
+
+// turnMat turns m in place by turn quarter turns clockwise, as fillTurned
+// turns a tile.
+func turnMat(m *gocv.Mat, turn int) {
+	flags := [4]gocv.RotateFlag{1: gocv.Rotate90Clockwise, 2: gocv.Rotate180Clockwise, 3: gocv.Rotate90CounterClockwise}
+	if turn&3 != 0 {
+		gocv.Rotate(*m, m, flags[turn&3])
+	}
 }
 
 // sameFace says whether two detectors' boxes are one face: they overlap
