@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
+	"math/rand/v2"
 
 	"github.com/disintegration/imaging"
 )
@@ -68,18 +69,21 @@ func DefaultOptions() Options {
 
 // Grow returns box grown by the options' margin and clipped to bounds.
 func (o Options) Grow(box, bounds image.Rectangle) image.Rectangle {
-	short := box.Dx()
-	if box.Dy() < short {
-		short = box.Dy()
-	}
-	m := int(math.Ceil(o.Margin * float64(short)))
-	if m < o.MinMargin {
-		m = o.MinMargin
-	}
-	return box.Inset(-m).Intersect(bounds)
+	return box.Inset(-o.margin(box)).Intersect(bounds)
 }
 
-// Redact returns a copy of img with every region made unreadable.
+// margin is the margin in pixels for box.
+func (o Options) margin(box image.Rectangle) int {
+	short := min(box.Dx(), box.Dy())
+	return max(int(math.Ceil(o.Margin*float64(short))), o.MinMargin)
+}
+
+// Redact returns a copy of img with every region made unreadable: the
+// region grown by the margin is covered whole (solid fill, mosaic, or a
+// blur over a mosaic). Pixelate and blur then fade out over a ring as wide
+// again as the margin, so the patch has a soft edge, not the hard one of
+// a stamp; the ring only adds to what is covered. Solid keeps its hard
+// edge.
 func Redact(img image.Image, regions []Region, opts Options) *image.NRGBA {
 	out := imaging.Clone(img)
 	for _, r := range regions {
@@ -87,23 +91,58 @@ func Redact(img image.Image, regions []Region, opts Options) *image.NRGBA {
 		if box.Empty() {
 			continue
 		}
-		var patch *image.NRGBA
-		switch opts.Method {
-		case Pixelate:
-			patch = pixelate(out, box)
-		case Blur:
-			patch = blurred(out, box)
-		default:
-			patch = image.NewNRGBA(box)
+		if opts.Method != Pixelate && opts.Method != Blur {
+			patch := image.NewNRGBA(box)
 			draw.Draw(patch, box, image.NewUniform(opts.Color), image.Point{}, draw.Src)
+			var mask image.Image
+			if r.Shape == Ellipse {
+				mask = ellipseMask(box)
+			}
+			draw.DrawMask(out, box, patch, box.Min, mask, box.Min, draw.Over)
+			continue
 		}
-		var mask image.Image
-		if r.Shape == Ellipse {
-			mask = ellipseMask(box)
+		ring := opts.margin(r.Box)
+		outer := box.Inset(-ring).Intersect(out.Bounds())
+		patch := pixelate(out, outer)
+		if opts.Method == Blur {
+			patch = blurred(patch, outer)
 		}
-		draw.DrawMask(out, box, patch, box.Min, mask, box.Min, draw.Over)
+		draw.DrawMask(out, outer, patch, outer.Min, softMask(box, ring, outer, r.Shape), outer.Min, draw.Over)
 	}
 	return out
+}
+
+// softMask is opaque over box (or the ellipse inscribed in it) and fades
+// to nothing over ring pixels beyond it, within outer.
+func softMask(box image.Rectangle, ring int, outer image.Rectangle, shape Shape) *image.Alpha {
+	m := image.NewAlpha(outer)
+	cx, cy := float64(box.Min.X+box.Max.X)/2, float64(box.Min.Y+box.Max.Y)/2
+	rx, ry := float64(box.Dx())/2, float64(box.Dy())/2
+	f := float64(max(ring, 1))
+	for y := outer.Min.Y; y < outer.Max.Y; y++ {
+		for x := outer.Min.X; x < outer.Max.X; x++ {
+			px, py := float64(x)+0.5, float64(y)+0.5
+			var beyond float64 // how far outside the covered shape, in px
+			if shape == Ellipse {
+				// Distance along the ray from the centre, in px at the
+				// ellipse's scale there: exact on the axes, close between.
+				dx, dy := (px-cx)/rx, (py-cy)/ry
+				d := math.Hypot(dx, dy)
+				if d > 1 {
+					r := math.Hypot(dx*rx, dy*ry) / d // the ellipse's radius along the ray
+					beyond = (d - 1) * r
+				}
+			} else {
+				beyond = math.Max(math.Max(float64(box.Min.X)-px, px-float64(box.Max.X)), math.Max(float64(box.Min.Y)-py, py-float64(box.Max.Y)))
+			}
+			a := 1.0
+			if beyond > 0 {
+				a = math.Max(0, 1-beyond/f)
+			}
+			m.Pix[m.PixOffset(x, y)] = uint8(math.Round(255 * a))
+		}
+	}
+	return m
 }
 
 // cellSize ties pixelation to region size: no more than about six cells
@@ -152,11 +191,11 @@ func mean(img *image.NRGBA, r image.Rectangle) color.NRGBA {
 	return color.NRGBA{uint8(sr / n), uint8(sg / n), uint8(sb / n), 255}
 }
 
-// blurred is a strong blur of the box: it is first pixelated, so that no
-// deconvolution can bring back detail, then smoothed with a sigma of a
-// quarter of the shorter side.
-func blurred(img *image.NRGBA, box image.Rectangle) *image.NRGBA {
-	p := pixelate(img, box)
+// blurred smooths a mosaic of box (pixelate's: no deconvolution can
+// bring back detail the cells averaged away) with a sigma of a quarter of
+// the shorter side, then adds a fine grain, seeded by the box, so the
+// patch reads as frosted glass rather than a flat disc.
+func blurred(p *image.NRGBA, box image.Rectangle) *image.NRGBA {
 	short := box.Dx()
 	if box.Dy() < short {
 		short = box.Dy()
@@ -169,8 +208,18 @@ func blurred(img *image.NRGBA, box image.Rectangle) *image.NRGBA {
 	// imaging returns a zero-origin image; move it back over box.
 	out := image.NewNRGBA(box)
 	draw.Draw(out, box, b, image.Point{}, draw.Src)
+	rng := rand.New(rand.NewPCG(uint64(box.Min.X)<<32|uint64(box.Min.Y), uint64(box.Dx())<<32|uint64(box.Dy())))
+	for i := 0; i < len(out.Pix); i += 4 {
+		g := rng.IntN(2*grain+1) - grain
+		for c := 0; c < 3; c++ {
+			out.Pix[i+c] = uint8(min(255, max(0, int(out.Pix[i+c])+g)))
+		}
+	}
 	return out
 }
+
+// grain is the most a blurred patch's grain moves a level (of 255).
+const grain = 6
 
 // ellipseMask is opaque inside the ellipse inscribed in box.
 func ellipseMask(box image.Rectangle) *image.Alpha {

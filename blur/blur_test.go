@@ -121,3 +121,36 @@ func BenchmarkRedact(b *testing.B) {
 		})
 	}
 }
+
+// Pixelate and blur cover the grown box whole and fade out over a ring as
+// wide as the margin beyond it; solid keeps a hard edge.
+func TestSoftEdges(t *testing.T) {
+	box := image.Rect(40, 40, 80, 80) // a 40 px finding: margin 6 px
+	grown := image.Rect(34, 34, 86, 86)
+	for _, shape := range []Shape{Rect, Ellipse} {
+		m := softMask(grown, 6, grown.Inset(-6), shape)
+		// On the horizontal axis through the centre: covered to x = 34,
+		// half faded at 31, gone at 28.
+		for _, c := range []struct {
+			x    int
+			want uint8
+		}{{60, 255}, {34, 255}, {31, 128}, {27, 0}} {
+			if a := m.AlphaAt(c.x, 60).A; int(a) < int(c.want)-30 || int(a) > int(c.want)+30 {
+				t.Errorf("shape %d: alpha at x=%d is %d, want about %d", shape, c.x, a, c.want)
+			}
+		}
+	}
+	src := striped(120, 120)
+	for _, method := range []Method{Solid, Pixelate, Blur} {
+		opts := DefaultOptions()
+		opts.Method = method
+		out := Redact(src, []Region{{Box: box}}, opts)
+		changed := out.NRGBAAt(31, 60) != src.NRGBAAt(31, 60) || out.NRGBAAt(31, 61) != src.NRGBAAt(31, 61)
+		if soft := method != Solid; changed != soft {
+			t.Errorf("%s: 3 px beyond the margin changed %v, want %v", method, changed, soft)
+		}
+		if out.NRGBAAt(26, 60) != src.NRGBAAt(26, 60) {
+			t.Errorf("%s: changed beyond its soft ring", method)
+		}
+	}
+}
