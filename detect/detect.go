@@ -342,6 +342,9 @@ func Metadata(m photo.Metadata) []risk.Finding {
 	if m.Thumbnail {
 		add("exif-thumbnail", "embedded thumbnail of the unredacted photo")
 	}
+	if m.EXIFUnreadable {
+		add("exif", "EXIF block that could not be read")
+	}
 	if m.XMP {
 		add("xmp", "XMP metadata")
 	}

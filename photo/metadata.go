@@ -2,6 +2,7 @@ package photo
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 
 	"github.com/rwcarlsen/goexif/exif"
@@ -20,6 +21,10 @@ type Metadata struct {
 	Thumbnail   bool     `json:"thumbnail,omitempty"`
 	XMP         bool     `json:"xmp,omitempty"`
 	IPTC        bool     `json:"iptc,omitempty"`
+	// EXIFUnreadable says the file has an EXIF block that could not be
+	// read (damaged, or in a form goexif does not know): whatever it held
+	// is not known, but the safe copy drops it all the same.
+	EXIFUnreadable bool `json:"exif_unreadable,omitempty"`
 }
 
 // GPS is a position in degrees.
@@ -73,13 +78,22 @@ func init() { exif.RegisterParsers(personalParser{}) }
 // its safe copy drops whatever was there.
 func readMetadata(data []byte) Metadata {
 	var m Metadata
-	m.XMP = bytes.Contains(data, []byte("http://ns.adobe.com/xap/1.0/"))
+	// An XMP packet, wherever it sits (a JPEG's APP1, a PNG's iTXt, a
+	// WebP's XMP chunk): its namespace, its wrapper or PNG's keyword for it.
+	for _, mark := range []string{"http://ns.adobe.com/xap/1.0/", "<x:xmpmeta", "XML:com.adobe.xmp"} {
+		m.XMP = m.XMP || bytes.Contains(data, []byte(mark))
+	}
 	m.IPTC = bytes.Contains(data, []byte("Photoshop 3.0\x008BIM"))
-	x, err := exif.Decode(bytes.NewReader(data))
-	if err != nil || x == nil {
+	block, ok := exifBlock(data)
+	if !ok {
 		return m
 	}
 	m.HasEXIF = true
+	x, err := exif.Decode(bytes.NewReader(block))
+	if err != nil || x == nil {
+		m.EXIFUnreadable = true
+		return m
+	}
 	if t, err := x.Get(exif.Orientation); err == nil {
 		if v, err := t.Int(0); err == nil && v >= 1 && v <= 8 {
 			m.Orientation = v
@@ -107,6 +121,62 @@ func readMetadata(data []byte) Metadata {
 		m.Thumbnail = true
 	}
 	return m
+}
+
+// exifBlock finds a file's EXIF block: the TIFF structure in a JPEG's
+// APP1 "Exif" segment (whichever APP1 it is: goexif looked at the first,
+// so an XMP segment before it hid the GPS), a PNG's eXIf chunk, a WebP's
+// EXIF chunk, or a TIFF file itself.
+func exifBlock(data []byte) ([]byte, bool) {
+	exifHeader := []byte("Exif\x00\x00")
+	switch {
+	case len(data) > 4 && data[0] == 0xFF && data[1] == 0xD8: // JPEG
+		for i := 2; i+4 <= len(data) && data[i] == 0xFF; {
+			marker := data[i+1]
+			if marker == 0xFF { // fill byte before a marker
+				i++
+				continue
+			}
+			if marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01 {
+				i += 2 // no length
+				continue
+			}
+			if marker == 0xDA || marker == 0xD9 { // image data: no more metadata
+				break
+			}
+			n := int(binary.BigEndian.Uint16(data[i+2:]))
+			seg := data[i+4 : min(len(data), i+2+n)]
+			if marker == 0xE1 && bytes.HasPrefix(seg, exifHeader) {
+				return seg[len(exifHeader):], true
+			}
+			i += 2 + n
+		}
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		for i := 8; i+8 <= len(data); {
+			n := int(binary.BigEndian.Uint32(data[i:]))
+			if n < 0 || i+12+n > len(data) {
+				break
+			}
+			if string(data[i+4:i+8]) == "eXIf" {
+				return data[i+8 : i+8+n], true
+			}
+			i += 12 + n
+		}
+	case len(data) > 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		for i := 12; i+8 <= len(data); {
+			n := int(binary.LittleEndian.Uint32(data[i+4:]))
+			if n < 0 || i+8+n > len(data) {
+				break
+			}
+			if string(data[i:i+4]) == "EXIF" {
+				return bytes.TrimPrefix(data[i+8:i+8+n], exifHeader), true
+			}
+			i += 8 + n + n%2
+		}
+	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
+		return data, true
+	}
+	return nil, false
 }
 
 func str(x *exif.Exif, f exif.FieldName) string {

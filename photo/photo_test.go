@@ -2,12 +2,15 @@ package photo
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"photoaudit/internal/fixture"
@@ -203,4 +206,62 @@ func BenchmarkEncode12MP(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// What the safe copy drops is read wherever the file keeps it: EXIF after
+// an XMP segment, a PNG's eXIf chunk beside an iTXt XMP packet, and an
+// EXIF block too damaged to read, which is still reported.
+func TestMetadataWherever(t *testing.T) {
+	s := fixture.Scene{Name: "gps.jpg", Image: image.NewNRGBA(image.Rect(0, 0, 64, 48)), GPS: true}
+	withGPS, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// withGPS is SOI, the EXIF APP1, then the rest.
+	exifLen := int(withGPS[4])<<8 | int(withGPS[5])
+	exifSeg, rest := withGPS[2:4+exifLen], withGPS[4+exifLen:]
+	tiff := exifSeg[4+6:] // after the marker, the length and "Exif\0\0"
+	xmpPayload := append([]byte("http://ns.adobe.com/xap/1.0/\x00"), []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>`)...)
+	xmpSeg := append([]byte{0xFF, 0xE1, byte((len(xmpPayload) + 2) >> 8), byte(len(xmpPayload) + 2)}, xmpPayload...)
+	xmpFirst := slices.Concat(withGPS[:2], xmpSeg, exifSeg, rest)
+
+	var pngBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, s.Image); err != nil {
+		t.Fatal(err)
+	}
+	p := pngBuf.Bytes()
+	iend := len(p) - 12
+	xmpText := slices.Concat([]byte("XML:com.adobe.xmp\x00\x00\x00\x00\x00"), []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>`))
+	pngWith := slices.Concat(p[:iend], pngChunk("eXIf", tiff), pngChunk("iTXt", xmpText), p[iend:])
+
+	damaged := slices.Clone(withGPS)
+	copy(damaged[2+4+6+4:], []byte{0xFF, 0xFF, 0xFF, 0x7F}) // IFD0's offset points past the end
+
+	for _, c := range []struct {
+		name                 string
+		data                 []byte
+		gps, xmp, unreadable bool
+	}{
+		{"jpeg, EXIF first", withGPS, true, false, false},
+		{"jpeg, XMP before EXIF", xmpFirst, true, true, false},
+		{"png, eXIf and iTXt", pngWith, true, true, false},
+		{"jpeg, damaged EXIF", damaged, false, false, true},
+	} {
+		m := readMetadata(c.data)
+		if (m.GPS != nil) != c.gps || m.XMP != c.xmp || m.EXIFUnreadable != c.unreadable || !m.HasEXIF {
+			t.Errorf("%s: has EXIF %v, GPS %v, XMP %v, unreadable %v; want EXIF, GPS %v, XMP %v, unreadable %v",
+				c.name, m.HasEXIF, m.GPS, m.XMP, m.EXIFUnreadable, c.gps, c.xmp, c.unreadable)
+		}
+		if _, err := Decode(c.data, DefaultOptions()); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
+
+// pngChunk is a PNG chunk with its length and CRC.
+func pngChunk(typ string, data []byte) []byte {
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	body := append([]byte(typ), data...)
+	out = append(out, body...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(body))
 }
