@@ -89,6 +89,10 @@ func readMetadata(data []byte) Metadata {
 		return m
 	}
 	m.HasEXIF = true
+	if !exifSane(block) {
+		m.EXIFUnreadable = true
+		return m
+	}
 	x, err := exif.Decode(bytes.NewReader(block))
 	if err != nil || x == nil {
 		m.EXIFUnreadable = true
@@ -145,6 +149,9 @@ func exifBlock(data []byte) ([]byte, bool) {
 				break
 			}
 			n := int(binary.BigEndian.Uint16(data[i+2:]))
+			if n < 2 { // the length counts its own two bytes
+				break
+			}
 			seg := data[i+4 : min(len(data), i+2+n)]
 			if marker == 0xE1 && bytes.HasPrefix(seg, exifHeader) {
 				return seg[len(exifHeader):], true
@@ -177,6 +184,69 @@ func exifBlock(data []byte) ([]byte, bool) {
 		return data, true
 	}
 	return nil, false
+}
+
+// exifSane says whether every entry of every IFD goexif reads (the IFD0
+// chain and the EXIF, GPS and interoperability IFDs they point to)
+// describes data that fits in the block. goexif allocates what an entry's
+// count says before it reads: a forged count in one photo took 24 GB and
+// ended the process (found by FuzzReadMetadata), which in watch mode
+// would end it again on every restart.
+func exifSane(b []byte) bool {
+	if len(b) < 8 {
+		return false
+	}
+	var order binary.ByteOrder
+	switch string(b[:2]) {
+	case "II":
+		order = binary.LittleEndian
+	case "MM":
+		order = binary.BigEndian
+	default:
+		return false
+	}
+	// Bytes a value of each TIFF type takes; unknown types count as 1.
+	sizes := map[uint16]uint64{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+	size := uint64(len(b))
+	seen := map[uint32]bool{}
+	todo := []uint32{order.Uint32(b[4:])}
+	for len(todo) > 0 {
+		off := todo[0]
+		todo = todo[1:]
+		if off == 0 {
+			continue
+		}
+		// A well-formed file reads each IFD once; goexif guards its
+		// chain only against an IFD naming itself, so a cycle of two
+		// looped for ever (FuzzReadMetadata).
+		if seen[off] || len(seen) >= 32 {
+			return false
+		}
+		seen[off] = true
+		if uint64(off)+2 > size {
+			return false
+		}
+		n := uint64(order.Uint16(b[off:]))
+		end := uint64(off) + 2 + 12*n
+		if end+4 > size {
+			return false
+		}
+		for e := uint64(off) + 2; e < end; e += 12 {
+			tag, typ, count := order.Uint16(b[e:]), order.Uint16(b[e+2:]), uint64(order.Uint32(b[e+4:]))
+			each, ok := sizes[typ]
+			if !ok {
+				each = 1
+			}
+			if count*each > size {
+				return false
+			}
+			if tag == 0x8769 || tag == 0x8825 || tag == 0xA005 { // EXIF, GPS, interoperability IFDs
+				todo = append(todo, order.Uint32(b[e+8:]))
+			}
+		}
+		todo = append(todo, order.Uint32(b[end:]))
+	}
+	return true
 }
 
 func str(x *exif.Exif, f exif.FieldName) string {
