@@ -60,7 +60,7 @@ func New(opts Options) (*Detector, error) {
 		return nil, err
 	}
 	text := "text: tesseract"
-	if vision.TextDetector(opts.Vision) == nil {
+	if v.FindsTextLines() {
 		text += ", " + models.TextDet.Name
 	}
 	return &Detector{opts: opts, vision: v, reader: r, cls: ocr.NewClassifier(opts.Lists),

@@ -252,6 +252,10 @@ func (d *Detector) TextLines(img image.Image) ([]Region, error) {
 	return d.text.detect(img)
 }
 
+// FindsTextLines says whether this Detector loaded the text detector
+// (TextLines finds nothing without it), without checking the model again.
+func (d *Detector) FindsTextLines() bool { return d.text != nil }
+
 // TextDetector says whether a Detector made with opts finds scene text
 // with the neural detector, and if not, why.
 func TextDetector(opts Options) error {
