@@ -82,10 +82,11 @@ type Options struct {
 	// (default 0.75, MediaPipe's own; measured on eval-dev, 0.65 added
 	// 35 false faces on the composites and one face on real/).
 	FaceThreshold float64 `yaml:"face_threshold" json:"face_threshold"`
-	// FaceCandidate is the BlazeFace score from which a face below
-	// FaceThreshold still counts when a Haar cascade, trained apart from
-	// the network, finds a face in the same place (default 0.4; 0 turns
-	// it off). Faces in a crowd, small and half hidden, score low.
+	// FaceCandidate is the BlazeFace score from which an upright face
+	// below FaceThreshold still counts: when two Haar cascades, trained
+	// apart from the network, find a face in the same place, or when it
+	// stands among faces of its size (default 0.4; 0 turns it off). Faces
+	// in a crowd, small and half hidden, score low.
 	FaceCandidate float64 `yaml:"face_candidate" json:"face_candidate"`
 	// Haar says when the Haar cascades run: "fallback" (default) only
 	// when the BlazeFace model is missing, "always" beside it.
@@ -354,10 +355,11 @@ func (d *Detector) neuralFaces(img image.Image, between bool) ([]Region, error) 
 		if err != nil {
 			return nil, err
 		}
-		// Any of the three cascades: a face may be frontal or turned
+		// Two of the three cascades: a face may be frontal or turned
 		// either way. A face seen best in a turned tile is confirmed in
-		// that turn whatever its score: turned, textures and highlights
-		// (a spoon, a lamp) score as faces more often than upright.
+		// that turn even at FaceThreshold and above, and must show two
+		// eyes: turned, textures and highlights (a spoon, a lamp) score
+		// as faces more often than upright.
 		ask := func(turn int) bool {
 			box := r.Sub(img.Bounds().Min)
 			if !confirm(g, box, turn, confirmAgree, opinion{cc: &d.second}, opinion{cc: &d.frontal}, opinion{cc: &d.profile, mirror: true}) {
@@ -540,8 +542,8 @@ const (
 )
 
 // hasEyes says whether the eye cascade finds two eyes side by side in the
-// upper half of the face at r, turned upright by turn quarter turns and scaled so the
-// face is eyeFace px (an eye about a fifth of that, above the cascade's
+// upper half of the face at r, turned upright by turn quarter turns and
+// scaled so the face is eyeFace px (an eye about a fifth of that, above the cascade's
 // 20 px window). Asked of faces seen only turned: two face cascades
 // agreed on a spoon's highlights turned a quarter round on two eval-dev
 // composites (the same background photo), and the eye cascade found one
