@@ -551,3 +551,63 @@ func PlateLike(l Line) bool {
 	}
 	return digits >= 2 && letters >= 1
 }
+
+// clinicalWords are words that a patient's chart, an intake form or a
+// lab result carries and a poster rarely does more than one of.
+var clinicalWords = map[string]bool{
+	"bp": true, "hba1c": true, "a1c": true, "ldl": true, "hdl": true, "glucose": true,
+	"cholesterol": true, "triglycerides": true, "diagnosis": true, "dx": true, "rx": true,
+	"mmhg": true, "mg/dl": true, "mg": true, "allergies": true, "allergy": true,
+	"medications": true, "medication": true, "prescription": true, "vitals": true,
+	"pulse": true, "bmi": true, "icd-10": true, "icd": true, "cpt": true, "complaint": true,
+	"symptoms": true, "triage": true, "discharge": true, "admitted": true, "referral": true,
+	"hemoglobin": true, "insulin": true, "dosage": true, "spo2": true,
+	"resp": true, "prognosis": true, "bpm": true,
+}
+
+// Clinical reports whether text carries two or more different clinical
+// words ("BP", "HbA1c", "diagnosis", "mg/dL"): what a chart, an intake
+// form or a lab result shows about a patient even where no name was
+// read. One alone is as likely a health poster.
+func Clinical(text string) bool {
+	seen := map[string]bool{}
+	for _, f := range strings.Fields(strings.ToLower(text)) {
+		f = strings.Trim(f, ":;,.()[]#*")
+		if clinicalWords[f] {
+			seen[f] = true
+		}
+	}
+	return len(seen) >= 2
+}
+
+// recordLabels are labels that only a record about a person carries,
+// whatever else the text says; the other patient labels ("member",
+// "group", "account", "id") are common words in prose and count only
+// written as labels, with a colon or a number sign.
+var recordLabels = map[string]bool{"dob": true, "d.o.b": true, "mrn": true, "mr#": true, "ssn": true, "ss#": true}
+
+// PatientRecord reports whether a block of text reads like a record about
+// a patient: one of recordLabels, "date of birth", or two of the patient
+// labels written as labels ("Patient:", "Member #").
+func PatientRecord(text string) bool {
+	lower := strings.ToLower(text)
+	if strings.Contains(lower, "date of birth") {
+		return true
+	}
+	fields := strings.Fields(lower)
+	labels := 0
+	for i, f := range fields {
+		bare := strings.TrimRight(f, ":#.,")
+		if recordLabels[bare] || recordLabels[strings.TrimRight(f, ":,")] {
+			return true
+		}
+		l, ok := labelWords[bare]
+		if !ok || !patientLabels[l] {
+			continue
+		}
+		if strings.HasSuffix(f, ":") || strings.HasSuffix(f, "#") || i+1 < len(fields) && (fields[i+1] == ":" || fields[i+1] == "#") {
+			labels++
+		}
+	}
+	return labels >= 2
+}

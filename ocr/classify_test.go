@@ -170,3 +170,36 @@ func TestPlateLike(t *testing.T) {
 		}
 	}
 }
+
+// A patient's record reads as one by its unambiguous labels or two
+// labels written as labels; prose that says "member" and "group" does not.
+func TestPatientRecord(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Name: Jane Roe DOB 01/02/1960":                                      true,
+		"Date of birth 01/02/1960":                                           true,
+		"MRN: 12345678":                                                      true,
+		"Patient: Jane Roe Member # 5544":                                    true,
+		"an associate member of the TWAIN working group":                     false,
+		"Patient rights and responsibilities":                                false,
+		"We provide 4 core SDKs and 8 add-on modules for all usage scenarios": false,
+	} {
+		if got := PatientRecord(text); got != want {
+			t.Errorf("PatientRecord(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+// Two clinical words make a chart; one is a health poster.
+func TestClinical(t *testing.T) {
+	for text, want := range map[string]bool{
+		"BP: 142/91 mmHg Pulse: 78":         true,
+		"HbA1c: 7.9 % LDL: 131 mg/dL":       true,
+		"Know your BP":                      false,
+		"Wash your hands. Thank you":        false,
+		"Medications: metformin; allergies": true,
+	} {
+		if got := Clinical(text); got != want {
+			t.Errorf("Clinical(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

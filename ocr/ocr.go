@@ -189,6 +189,11 @@ func (r *Reader) read(img image.Image, scale float64) ([]Line, error) {
 		w := int(float64(b.Dx())*scale + 0.5)
 		gray = imaging.Resize(gray, w, 0, imaging.Linear)
 	}
+	if g := gray.Bounds(); g.Dx() < minReadSide || g.Dy() < minReadSide {
+		// No legible text fits, and Leptonica prints errors to stderr
+		// when Tesseract's layout scales a sliver down.
+		return nil, nil
+	}
 	if err := r.client.SetImageFromBytes(pgm(gray)); err != nil {
 		return nil, fmt.Errorf("ocr: set image: %w", err)
 	}
@@ -198,6 +203,10 @@ func (r *Reader) read(img image.Image, scale float64) ([]Line, error) {
 	}
 	return groupLines(boxes, scale, b.Min, r.opts.MinWordConf), nil
 }
+
+// minReadSide is the least width and height of an image Tesseract is
+// given.
+const minReadSide = 8
 
 // pgm encodes the red channel of a grey NRGBA as binary PGM, which
 // Leptonica reads without the cost of PNG compression.

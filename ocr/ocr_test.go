@@ -98,3 +98,19 @@ func BenchmarkRead12MP(b *testing.B) {
 		}
 	}
 }
+
+// A sliver holds no legible text: it is not handed to Tesseract, whose
+// layout would make Leptonica print errors scaling it down.
+func TestReadSliver(t *testing.T) {
+	r, err := NewReader(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, b := range []image.Rectangle{image.Rect(0, 0, 400, 3), image.Rect(0, 0, 2, 2)} {
+		lines, err := r.ReadAsIs(image.NewNRGBA(b))
+		if err != nil || len(lines) != 0 {
+			t.Errorf("%v: %d lines, %v; want none and no error", b, len(lines), err)
+		}
+	}
+}
