@@ -139,3 +139,80 @@ func median(xs []int) int {
 	sort.Ints(xs)
 	return xs[len(xs)/2]
 }
+
+// photoSide is the longer side a card is examined at for its photo.
+const photoSide = 160
+
+// PhotoSquare says whether the card at box, with text printed at text,
+// holds a photo: a solid, roughly square patch of another colour than the
+// card's, inside the card (touching none of its edges, as a header band
+// or the background around a tilted card does), apart from the text, at
+// least as tall as two of its lines. A staff or patient ID shows its
+// wearer that way; a sign or a sticker does not.
+func PhotoSquare(img image.Image, box, text image.Rectangle, lineHeight int) bool {
+	box = box.Intersect(img.Bounds())
+	if box.Empty() || lineHeight <= 0 {
+		return false
+	}
+	scale := math.Min(1, float64(photoSide)/float64(max(box.Dx(), box.Dy())))
+	w, h := max(1, int(float64(box.Dx())*scale)), max(1, int(float64(box.Dy())*scale))
+	crop := imaging.Resize(imaging.Crop(img, box), w, h, imaging.Box)
+	var rs, gs, bs []int
+	for i := 0; i < len(crop.Pix); i += 4 {
+		rs, gs, bs = append(rs, int(crop.Pix[i])), append(gs, int(crop.Pix[i+1])), append(bs, int(crop.Pix[i+2]))
+	}
+	card := [3]int{median(rs), median(gs), median(bs)}
+	t := image.Rect(int(float64(text.Min.X-box.Min.X)*scale), int(float64(text.Min.Y-box.Min.Y)*scale),
+		int(math.Ceil(float64(text.Max.X-box.Min.X)*scale)), int(math.Ceil(float64(text.Max.Y-box.Min.Y)*scale))).Inset(-2)
+	other := func(x, y int) bool {
+		if image.Pt(x, y).In(t) {
+			return false
+		}
+		i := crop.PixOffset(x, y)
+		for c := 0; c < 3; c++ {
+			if d := int(crop.Pix[i+c]) - card[c]; d > 2*carrierTol || d < -2*carrierTol {
+				return true
+			}
+		}
+		return false
+	}
+	minSide := float64(2*lineHeight) * scale
+	seen := make([]bool, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if seen[y*w+x] || !other(x, y) {
+				continue
+			}
+			// One patch of another colour, flooded.
+			r := image.Rect(x, y, x+1, y+1)
+			n := 0
+			stack := []image.Point{{x, y}}
+			seen[y*w+x] = true
+			for len(stack) > 0 {
+				p := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				r = r.Union(image.Rect(p.X, p.Y, p.X+1, p.Y+1))
+				n++
+				for _, d := range []image.Point{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+					q := p.Add(d)
+					if q.X < 0 || q.Y < 0 || q.X >= w || q.Y >= h || seen[q.Y*w+q.X] || !other(q.X, q.Y) {
+						continue
+					}
+					seen[q.Y*w+q.X] = true
+					stack = append(stack, q)
+				}
+			}
+			if r.Min.X == 0 || r.Min.Y == 0 || r.Max.X == w || r.Max.Y == h {
+				continue // a header band, or the background past a tilted card's corner
+			}
+			aspect := float64(r.Dx()) / float64(r.Dy())
+			if aspect < 0.6 || aspect > 1.6 || float64(min(r.Dx(), r.Dy())) < minSide {
+				continue
+			}
+			if float64(n) >= 0.6*float64(r.Dx()*r.Dy()) {
+				return true
+			}
+		}
+	}
+	return false
+}

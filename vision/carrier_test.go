@@ -69,3 +69,45 @@ func TestCarrier(t *testing.T) {
 		}
 	}
 }
+
+// A badge shows a photo beside the name, on any background and tilted; a
+// sign, a sticker with a logo band, or a card whose only other colour is
+// its header does not.
+func TestPhotoSquare(t *testing.T) {
+	bg := color.NRGBA{30, 30, 36, 255}
+	for _, c := range []struct {
+		name string
+		draw func(img *image.NRGBA) fixture.Region
+		want bool
+	}{
+		{"badge", func(img *image.NRGBA) fixture.Region {
+			return fixture.StaffBadge(img, 600, 300, 1, 0, color.NRGBA{200, 40, 50, 255}, fixture.FontMono, "Karen Mitchell", "RN")
+		}, true},
+		{"badge tilted", func(img *image.NRGBA) fixture.Region {
+			return fixture.StaffBadge(img, 600, 300, 1.3, -9, color.NRGBA{30, 70, 160, 255}, fixture.FontItalic, "Brian Foster", "Front Desk")
+		}, true},
+		{"sign with a header band", func(img *image.NRGBA) fixture.Region {
+			r := image.Rect(600, 300, 900, 500)
+			draw.Draw(img, r, image.NewUniform(color.NRGBA{250, 250, 250, 255}), image.Point{}, draw.Src)
+			draw.Draw(img, image.Rect(600, 300, 900, 340), image.NewUniform(color.NRGBA{200, 40, 50, 255}), image.Point{}, draw.Src)
+			fixture.Text(img, 620, 380, 24, color.Black, "STAFF ONLY")
+			fixture.Text(img, 620, 430, 24, color.Black, "Thank you")
+			return fixture.Region{Box: r}
+		}, false},
+	} {
+		img := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+		draw.Draw(img, img.Bounds(), image.NewUniform(bg), image.Point{}, draw.Src)
+		reg := c.draw(img)
+		// The text: the card's lower third, as the detector's lines cover it.
+		b := reg.Box
+		text := image.Rect(b.Min.X+b.Dx()/10, b.Min.Y+b.Dy()*3/5, b.Max.X-b.Dx()/10, b.Max.Y-b.Dy()/10)
+		card, ok := Carrier(img, text)
+		if !ok {
+			t.Errorf("%s: no carrier around %v", c.name, text)
+			continue
+		}
+		if got := PhotoSquare(img, card, text, text.Dy()/3); got != c.want {
+			t.Errorf("%s: PhotoSquare on %v = %v, want %v", c.name, card, got, c.want)
+		}
+	}
+}
