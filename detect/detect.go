@@ -154,6 +154,14 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 			Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: "tesseract" + suffix,
 		})
 	}
+	found, err := d.vision.TextLines(img)
+	if err != nil {
+		return nil, nil, err
+	}
+	stripes, err := vision.BarcodeStripes(img)
+	if err != nil {
+		return nil, nil, err
+	}
 	surfaces, err := vision.Surfaces(img, d.opts.Surfaces)
 	if err != nil {
 		return nil, nil, err
@@ -164,6 +172,13 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 			// by recompression there, and OCR's confidence is not stable
 			// enough under it to judge the same poster twice.
 			seen.harmless = append(seen.harmless, s.Box)
+			continue
+		}
+		ok, err := d.evidenced(img, s, found, stripes)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
 			continue
 		}
 		fs, err := d.readSurface(img, s, suffix)
@@ -181,7 +196,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 			covered = append(covered, f.Box)
 		}
 	}
-	codes, err := d.barcodes(img, covered, suffix)
+	codes, err := d.barcodes(img, stripes, covered, suffix)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -189,16 +204,9 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	// Scene text last: lines inside a surface that is redacted whole need
 	// no reading. A label around a code is still read: what its text
 	// names is what the report must say.
-	scene, unread, err := d.sceneText(img, lines, covered)
+	scene, err := d.sceneText(img, found, lines, covered)
 	if err != nil {
 		return nil, nil, err
-	}
-	for _, b := range unread {
-		out = append(out, risk.Finding{
-			Kind: risk.KindText, Box: b, Confidence: unreadableConf,
-			Identifiers: []risk.Identifier{risk.IDName}, MaskedText: UnreadLines,
-			Detector: models.TextDet.Name + suffix,
-		})
 	}
 	for _, m := range d.cls.Classify(scene) {
 		out = append(out, risk.Finding{
@@ -207,8 +215,15 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 		})
 	}
 	out = append(out, d.carriers(img, out, covered, suffix)...)
-	out = append(out, plates(img, slices.Concat(scene, lines), covered, suffix)...)
-	return out, seen, nil
+	read := slices.Concat(scene, lines)
+	out = append(out, plates(img, read, covered, suffix)...)
+	// Blocks last: what was read and found anywhere in a block decides
+	// for all of it.
+	blocks, err := d.blocks(img, found, read, out, covered, suffix)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(out, blocks...), seen, nil
 }
 
 // plates finds licence plates: a line that reads like one by itself
@@ -271,11 +286,7 @@ func (d *Detector) carriers(img image.Image, fs []risk.Finding, covered []image.
 // that decodes says what it holds; one that does not is still a number
 // that identifies someone on a wristband or a specimen label, so it is
 // redacted all the same.
-func (d *Detector) barcodes(img image.Image, covered []image.Rectangle, suffix string) ([]risk.Finding, error) {
-	stripes, err := vision.BarcodeStripes(img)
-	if err != nil {
-		return nil, err
-	}
+func (d *Detector) barcodes(img image.Image, stripes []vision.Region, covered []image.Rectangle, suffix string) ([]risk.Finding, error) {
 	var out []risk.Finding
 	for _, st := range stripes {
 		if insideAny(st.Box, covered) {

@@ -32,90 +32,20 @@ type strip struct {
 	scale float64         // page px per photo px
 }
 
-// sceneText reads the detector's text lines that are neither covered by
-// the lines Tesseract read in the whole photo nor inside a region that
-// will be redacted whole.
-// It also returns the blocks of unreadBlock or more lines that were not
-// read: handwriting on a sheet or a board that no surface caught.
-func (d *Detector) sceneText(img image.Image, read []ocr.Line, redacted []image.Rectangle) ([]ocr.Line, []image.Rectangle, error) {
-	found, err := d.vision.TextLines(img)
-	if err != nil || len(found) == 0 {
-		return nil, nil, err
-	}
+// sceneText reads the detector's text lines (found) that are neither
+// covered by the lines Tesseract read in the whole photo nor inside a
+// region that will be redacted whole.
+func (d *Detector) sceneText(img image.Image, found []vision.Region, read []ocr.Line, redacted []image.Rectangle) ([]ocr.Line, error) {
 	var todo []vision.Region
 	for _, r := range found {
 		if !coveredBy(r.Box, read) && !insideAny(r.Box, redacted) {
 			todo = append(todo, r)
 		}
 	}
-	lines, err := d.readLines(img, todo)
-	if err != nil {
-		return nil, nil, err
+	if len(todo) == 0 {
+		return nil, nil
 	}
-	var unread []image.Rectangle
-	for _, r := range todo {
-		if !allRead([]vision.Region{r}, lines) {
-			unread = append(unread, r.Box)
-		}
-	}
-	return lines, blocks(unread, unreadBlock), nil
-}
-
-// unreadBlock is how many unread lines, stacked, make a block that is
-// redacted whole.
-const unreadBlock = 5
-
-// blocks groups boxes into stacks (each near the last: a gap under two
-// line heights, overlapping sideways) and returns the union of each stack
-// of at least n.
-func blocks(boxes []image.Rectangle, n int) []image.Rectangle {
-	sort.Slice(boxes, func(i, j int) bool { return boxes[i].Min.Y < boxes[j].Min.Y })
-	type stack struct {
-		box   image.Rectangle
-		count int
-	}
-	var stacks []*stack
-	for _, b := range boxes {
-		var joined *stack
-		for _, s := range stacks {
-			near := b.Inset(-2 * b.Dy())
-			if near.Overlaps(s.box) && b.Min.X < s.box.Max.X && s.box.Min.X < b.Max.X {
-				joined = s
-				break
-			}
-		}
-		if joined == nil {
-			stacks = append(stacks, &stack{box: b, count: 1})
-			continue
-		}
-		joined.box = joined.box.Union(b)
-		joined.count++
-	}
-	// Columns of one table are stacks side by side: join stacks that
-	// touch once grown by a typical line height.
-	for merged := true; merged; {
-		merged = false
-		for i := 0; i < len(stacks) && !merged; i++ {
-			for j := i + 1; j < len(stacks); j++ {
-				a, b := stacks[i], stacks[j]
-				grow := max(a.box.Dy()/max(a.count, 1), b.box.Dy()/max(b.count, 1))
-				if a.box.Inset(-grow).Overlaps(b.box) {
-					a.box = a.box.Union(b.box)
-					a.count += b.count
-					stacks = append(stacks[:j], stacks[j+1:]...)
-					merged = true
-					break
-				}
-			}
-		}
-	}
-	var out []image.Rectangle
-	for _, s := range stacks {
-		if s.count >= n {
-			out = append(out, s.box)
-		}
-	}
-	return out
+	return d.readLines(img, todo)
 }
 
 // readLines reads the given text lines of img through mosaics.

@@ -115,21 +115,3 @@ func TestLineShaped(t *testing.T) {
 		t.Errorf("lineShaped = %d, want 3 (the word, the line on its side, the line at 45 degrees)", got)
 	}
 }
-
-// Unread lines stacked in columns (a sign-in sheet's names and times)
-// make one block; a few scattered ones make none.
-func TestBlocks(t *testing.T) {
-	var lines []image.Rectangle
-	for row := 0; row < 4; row++ {
-		y := 100 + row*40
-		lines = append(lines, image.Rect(100, y, 300, y+25), image.Rect(320, y, 420, y+25))
-	}
-	got := blocks(lines, unreadBlock)
-	if len(got) != 1 || got[0] != image.Rect(100, 100, 420, 245) {
-		t.Errorf("table: blocks %v, want one over both columns", got)
-	}
-	scattered := []image.Rectangle{image.Rect(0, 0, 100, 20), image.Rect(900, 500, 1000, 520), image.Rect(0, 900, 100, 920)}
-	if got := blocks(scattered, unreadBlock); len(got) != 0 {
-		t.Errorf("scattered lines: blocks %v, want none", got)
-	}
-}

@@ -298,17 +298,22 @@ func confidentWords(lines []ocr.Line) int {
 func lineShaped(lines []vision.Region) int {
 	n := 0
 	for _, l := range lines {
-		long, thick := float64(max(l.Box.Dx(), l.Box.Dy())), float64(min(l.Box.Dx(), l.Box.Dy()))
-		if l.Long > 0 {
-			// The line's own rectangle: a line at 45 degrees has a
-			// square box.
-			long, thick = l.Long, max(l.Thick, 1)
-		}
-		if long >= 2.5*thick && thick >= 6 {
+		if isLine(l) {
 			n++
 		}
 	}
 	return n
+}
+
+// isLine says whether one detected line is shaped like a line of text.
+func isLine(l vision.Region) bool {
+	long, thick := float64(max(l.Box.Dx(), l.Box.Dy())), float64(min(l.Box.Dx(), l.Box.Dy()))
+	if l.Long > 0 {
+		// The line's own rectangle: a line at 45 degrees has a square
+		// box.
+		long, thick = l.Long, max(l.Thick, 1)
+	}
+	return long >= 2.5*thick && thick >= 6
 }
 
 // judgeWords counts the words of two or more letters in lines and says

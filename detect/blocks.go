@@ -1,0 +1,404 @@
+package detect
+
+import (
+	"fmt"
+	"image"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/disintegration/imaging"
+
+	"photoaudit/models"
+	"photoaudit/ocr"
+	"photoaudit/risk"
+	"photoaudit/vision"
+)
+
+// Text blocks. A page, a screen's content, a label or a board is a block
+// of text lines that align and sit close. What one line of it gives away
+// the rest usually does too: a chart with a patient's name on it is PHI
+// from top to bottom, and the line Tesseract could not read is as likely
+// the name as the one it could. So the neural detector's lines are
+// grouped into blocks, whatever the paper's colour, the background or
+// whether a quad was found, and each block is judged whole by what was
+// read inside it:
+//   - an identifier, a patient's label ("DOB", "MRN") or clinical words
+//     ("BP", "HbA1c", "diagnosis") anywhere in it: redacted whole;
+//   - lines that cannot be read (blockUnread of them or more, or most of
+//     a block of blockMinLines): redacted whole, after a try at reading
+//     them mirrored (a screen or a page seen in glass);
+//   - read, and nothing identifying: left alone (a poster, a sign, a page
+//     of a book).
+
+const (
+	// blockMinLines is the fewest lines a block needs to be redacted for
+	// being unread: one or two unread lines alone are as often a logo or
+	// a pattern as text.
+	blockMinLines = 3
+	// blockUnread is how many unread lines make a block unread whatever
+	// share of it they are.
+	blockUnread = 5
+	// blockStack is the widest gap, in line heights, between two lines
+	// of one block stacked one over the other; blockRow, between two
+	// pieces of one row (words the detector split, a table's columns).
+	blockStack = 1.5
+	blockRow   = 3.0
+	// blockHeights is the most two lines' heights may differ (as a
+	// ratio) and still be one block: a headline over body text is two.
+	blockHeights = 2.2
+	// blockMinLength is the least length, in line heights (about two
+	// characters each), of a block redacted for its unread lines: three
+	// short marks on a busy wall read as nothing and are not text.
+	blockMinLength = 20
+	// cardLines is the most lines a block on a card of its own has;
+	// cardMinLength the least length, in line heights, of a name (a first
+	// name and a surname, about ten letters): a brand's one word under
+	// its logo is not a badge.
+	cardLines     = 6
+	cardMinLength = 5
+)
+
+// textBlock is a group of detected lines.
+type textBlock struct {
+	box    image.Rectangle
+	lines  []vision.Region
+	height int // median line height
+}
+
+// lineHeight is a detected line's thickness: its rotated rectangle's short
+// side where the detector gives it (a tilted line's box is tall).
+func lineHeight(r vision.Region) int {
+	if r.Thick > 0 {
+		return max(1, int(r.Thick+0.5))
+	}
+	return max(1, min(r.Box.Dx(), r.Box.Dy()))
+}
+
+// overlap is how far [a0,a1) and [b0,b1) overlap; negative, the gap
+// between them.
+func overlap(a0, a1, b0, b1 int) int { return min(a1, b1) - max(a0, b0) }
+
+// neighbours says whether two lines belong to one block: of like height,
+// and either stacked (overlapping sideways, a small gap up or down) or on
+// one row (overlapping up and down by half a line, a small gap sideways).
+func neighbours(a, b vision.Region) bool {
+	ha, hb := lineHeight(a), lineHeight(b)
+	if float64(max(ha, hb)) > blockHeights*float64(min(ha, hb)) {
+		return false
+	}
+	h := float64(max(ha, hb))
+	ox := overlap(a.Box.Min.X, a.Box.Max.X, b.Box.Min.X, b.Box.Max.X)
+	oy := overlap(a.Box.Min.Y, a.Box.Max.Y, b.Box.Min.Y, b.Box.Max.Y)
+	if ox > 0 && float64(-oy) <= blockStack*h {
+		return true
+	}
+	return 2*oy >= min(ha, hb) && float64(-ox) <= blockRow*h
+}
+
+// groupLines groups lines into blocks (connected groups of neighbours).
+func groupLines(lines []vision.Region) []textBlock {
+	parent := make([]int, len(lines))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
+	}
+	for i := range lines {
+		for j := i + 1; j < len(lines); j++ {
+			if neighbours(lines[i], lines[j]) {
+				parent[find(i)] = find(j)
+			}
+		}
+	}
+	byRoot := map[int]*textBlock{}
+	var roots []int
+	for i, l := range lines {
+		r := find(i)
+		b, ok := byRoot[r]
+		if !ok {
+			b = &textBlock{box: l.Box}
+			byRoot[r] = b
+			roots = append(roots, r)
+		}
+		b.box = b.box.Union(l.Box)
+		b.lines = append(b.lines, l)
+	}
+	out := make([]textBlock, 0, len(roots))
+	for _, r := range roots {
+		b := byRoot[r]
+		hs := make([]int, len(b.lines))
+		for i, l := range b.lines {
+			hs[i] = lineHeight(l)
+		}
+		sort.Ints(hs)
+		b.height = hs[len(hs)/2]
+		out = append(out, *b)
+	}
+	return out
+}
+
+// blockVerdict is what reading found in a block.
+type blockVerdict struct {
+	ids      []risk.Identifier
+	conf     float64
+	clinical bool // a patient's label or clinical words
+	unread   int  // lines with no confidently read word
+	mirrored bool // read only mirrored: seen in glass
+}
+
+// risky says whether the block must be redacted whole, and why, for the
+// report.
+func (v blockVerdict) risky(lines int, length float64) (string, bool) {
+	switch {
+	case len(v.ids) > 0:
+		return "identifiers", true
+	case v.clinical:
+		return "a patient's record", true
+	case v.unread >= blockUnread || lines >= blockMinLines && 2*v.unread >= lines && length >= blockMinLength:
+		return "lines that could not be read", true
+	}
+	return "", false
+}
+
+// length is how long the block's lines are together, in line heights:
+// about two characters each.
+func (b textBlock) length() float64 {
+	n := 0.0
+	for _, l := range b.lines {
+		long := float64(max(l.Box.Dx(), l.Box.Dy()))
+		if l.Long > 0 {
+			long = l.Long
+		}
+		n += long / float64(lineHeight(l))
+	}
+	return n
+}
+
+// isCard says whether c, the plain-coloured region around a block of
+// text, is a card: a small part of the photo (as carriers are) that the
+// text does not fill (a card has margins, a photo, a header).
+func isCard(c, text, photo image.Rectangle) bool {
+	area := c.Dx() * c.Dy()
+	return area*carrierMaxShare <= photo.Dx()*photo.Dy() && area >= 2*text.Dx()*text.Dy()
+}
+
+// blocks judges the text blocks of the detector's lines (found) by the
+// readings of them and by the findings made so far (fs), and returns a
+// finding for each block that must be redacted whole: its hull with a
+// line's margin, grown to the surface or card it sits on. A block inside
+// one of judged (a surface redacted whole) was judged with it. A block on
+// a surface that reading judged harmless is judged again: handwriting
+// read turned can pass for a sign's words.
+func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr.Line, fs []risk.Finding, judged []image.Rectangle, suffix string) ([]risk.Finding, error) {
+	var out []risk.Finding
+	b := img.Bounds()
+	// Short words ("Sun", "14") join a screen's lines into one block;
+	// blobs as thick as a tenth of the photo are not text.
+	var words []vision.Region
+	for _, l := range found {
+		if h := lineHeight(l); h >= 6 && 10*h <= min(b.Dx(), b.Dy()) {
+			words = append(words, l)
+		}
+	}
+	for _, blk := range groupLines(words) {
+		if insideAny(blk.box, judged) {
+			continue
+		}
+		near := blk.box.Inset(-blk.height / 2)
+		var in []ocr.Line
+		for _, l := range readings {
+			if c := center(l.Box); c.In(near) {
+				in = append(in, l)
+			}
+		}
+		v := blockVerdict{}
+		for _, l := range blk.lines {
+			if !allRead([]vision.Region{l}, in) {
+				v.unread++
+			}
+		}
+		ids := map[risk.Identifier]bool{}
+		var kind risk.Kind
+		var sits image.Rectangle // the surface the block sits on
+		for _, f := range fs {
+			if f.Box.Empty() || f.Kind == risk.KindFace {
+				continue
+			}
+			if f.Kind != risk.KindText && f.Kind != risk.KindBarcode {
+				// A surface found and judged: the block takes its kind
+				// when it lies mostly on it.
+				if insideAny(blk.box, []image.Rectangle{f.Box}) {
+					kind, sits = f.Kind, f.Box
+				}
+			}
+			// What was read decides; a surface's own identifiers are
+			// what it would carry if it could not be read.
+			if f.Kind != risk.KindText && f.Kind != risk.KindBarcode || f.MaskedText == UnreadLines || !center(f.Box).In(near) {
+				continue
+			}
+			for _, id := range f.Identifiers {
+				ids[id] = true
+			}
+			v.conf = max(v.conf, f.Confidence)
+		}
+		text := lineTexts(in)
+		v.clinical = ocr.PatientRecord(text) || ocr.Clinical(text)
+		if _, risky := v.risky(len(blk.lines), blk.length()); risky && len(ids) == 0 && !v.clinical {
+			// Unread: a screen or a page in a window or a mirror reads
+			// backwards. Read it mirrored before calling it unreadable.
+			m, err := d.readMirrored(img, blk)
+			if err != nil {
+				return nil, err
+			}
+			if confidentWords(m) > confidentWords(in) {
+				v.mirrored = true
+				v.unread = 0
+				for _, l := range blk.lines {
+					if !allRead([]vision.Region{l}, m) {
+						v.unread++
+					}
+				}
+				for _, mt := range d.cls.Classify(m) {
+					for _, id := range mt.Identifiers {
+						ids[id] = true
+					}
+					v.conf = max(v.conf, mt.Confidence)
+				}
+				mtext := lineTexts(m)
+				v.clinical = ocr.PatientRecord(mtext) || ocr.Clinical(mtext)
+			}
+		}
+		for id := range ids {
+			v.ids = append(v.ids, id)
+		}
+		why, risky := v.risky(len(blk.lines), blk.length())
+		var card image.Rectangle
+		if !risky && len(blk.lines) <= cardLines && blk.length() >= cardMinLength {
+			// A few lines on a card of their own beside a photo: a staff
+			// or patient ID, which names its wearer however its name
+			// reads (a monospace name, tilted, read as "witchell").
+			if c, ok := vision.Carrier(img, blk.box); ok && isCard(c, blk.box, b) && vision.PhotoSquare(img, c, blk.box, blk.height) {
+				why, risky, card = "a photo beside it, on a card", true, c
+			}
+		}
+		if !risky {
+			continue
+		}
+		slices.Sort(v.ids)
+		if len(v.ids) == 0 {
+			v.ids = []risk.Identifier{risk.IDName}
+			if v.clinical {
+				v.ids = []risk.Identifier{risk.IDName, risk.IDDate}
+			}
+		}
+		if v.conf == 0 {
+			v.conf = unreadableConf
+			if v.clinical {
+				v.conf = alwaysConf
+			}
+		}
+		box := blk.box.Inset(-blk.height).Intersect(b)
+		if !sits.Empty() {
+			box = box.Union(sits)
+		} else if card.Empty() && len(blk.lines) <= cardLines {
+			if c, ok := vision.Carrier(img, blk.box); ok && isCard(c, blk.box, b) {
+				card = c
+			}
+		}
+		if !card.Empty() {
+			// A card or label of its own colour around the block (a
+			// badge, a sticker): its photo and codes go with the text.
+			box = box.Union(card)
+			if kind == "" {
+				kind = risk.KindBadge
+			}
+		}
+		if kind == "" {
+			kind = risk.KindDocument
+		}
+		what := fmt.Sprintf("block of %d lines with %s, redacted whole", len(blk.lines), why)
+		if v.mirrored {
+			what = fmt.Sprintf("block of %d lines seen mirrored (a reflection) with %s, redacted whole", len(blk.lines), why)
+		}
+		out = append(out, risk.Finding{Kind: kind, Box: box, Confidence: v.conf, Identifiers: v.ids,
+			MaskedText: what, Detector: models.TextDet.Name + "-block" + suffix})
+	}
+	return out, nil
+}
+
+// readMirrored reads a block flipped left to right and maps the words
+// back into the photo.
+func (d *Detector) readMirrored(img image.Image, blk textBlock) ([]ocr.Line, error) {
+	r := blk.box.Inset(-blk.height / 2).Intersect(img.Bounds())
+	if r.Dx() < 8 || r.Dy() < 8 {
+		return nil, nil // Leptonica cannot scale a sliver
+	}
+	lines, err := d.reader.Read(imaging.FlipH(imaging.Crop(img, r)))
+	if err != nil {
+		return nil, err
+	}
+	w := r.Dx()
+	for i := range lines {
+		lines[i] = mapLine(lines[i], func(b image.Rectangle) image.Rectangle {
+			return image.Rect(r.Min.X+w-b.Max.X, r.Min.Y+b.Min.Y, r.Min.X+w-b.Min.X, r.Min.Y+b.Max.Y)
+		})
+	}
+	return lines, nil
+}
+
+func center(r image.Rectangle) image.Point { return r.Min.Add(r.Max).Div(2) }
+
+func lineTexts(lines []ocr.Line) string {
+	parts := make([]string, len(lines))
+	for i, l := range lines {
+		parts[i] = l.Text()
+	}
+	return strings.Join(parts, " ")
+}
+
+// evidenced says whether a surface shows what makes it one: lines of
+// text the detector sees on it, in the whole photo or, for small print,
+// on the surface cut out and enlarged; or a barcode's stripes. A bright
+// quad alone is as often a white pole, a shirt or a wall. Without the
+// text detector every surface counts, as before it.
+func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes []vision.Region) (bool, error) {
+	if !d.vision.FindsTextLines() {
+		return true, nil
+	}
+	for _, st := range stripes {
+		if center(st.Box).In(s.Box) {
+			return true, nil
+		}
+	}
+	// A line counts when it lies on the surface, not across its edge:
+	// the edge of a bright band against slats or branches is line-shaped.
+	on := func(lines []vision.Region, at image.Point) int {
+		var in []vision.Region
+		for _, l := range lines {
+			if insideAny(l.Box.Add(at), []image.Rectangle{s.Box}) {
+				in = append(in, l)
+			}
+		}
+		return lineShaped(in)
+	}
+	if on(found, image.Point{}) >= evidenceLines {
+		return true, nil
+	}
+	box := s.Box.Inset(-min(s.Box.Dx(), s.Box.Dy()) / 30).Intersect(img.Bounds())
+	crop, err := d.vision.TextLines(imaging.Crop(img, box))
+	if err != nil {
+		return false, err
+	}
+	return on(crop, box.Min) >= evidenceLines, nil
+}
+
+// evidenceLines is how many lines of text a surface must show: the
+// detector takes a single streak of blurred foliage or cloud for a line
+// now and then, and a badge, a wristband or a page has two or more.
+const evidenceLines = 2

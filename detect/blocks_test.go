@@ -1,0 +1,75 @@
+package detect
+
+import (
+	"image"
+	"testing"
+
+	"photoaudit/vision"
+)
+
+func line(x0, y0, x1, y1 int) vision.Region {
+	return vision.Region{Kind: "text", Box: image.Rect(x0, y0, x1, y1)}
+}
+
+// Lines that align and sit close are one block: a page's lines stacked,
+// a table's columns side by side. A headline far larger than the body, and
+// lines far apart, are blocks of their own.
+func TestGroupLines(t *testing.T) {
+	var lines []vision.Region
+	for row := 0; row < 4; row++ {
+		y := 100 + row*40
+		lines = append(lines, line(100, y, 300, y+25), line(320, y, 420, y+25))
+	}
+	lines = append(lines,
+		line(100, 20, 400, 80),       // a headline, three times the body's height
+		line(1000, 1000, 1200, 1025), // a line on its own across the photo
+		line(1000, 1100, 1200, 1125), // four line heights under it: apart
+	)
+	got := groupLines(lines)
+	if len(got) != 4 {
+		t.Fatalf("%d blocks, want 4: %+v", len(got), got)
+	}
+	if got[0].box != image.Rect(100, 100, 420, 245) || len(got[0].lines) != 8 || got[0].height != 25 {
+		t.Errorf("table: %v with %d lines of %d px, want [100,100,420,245] with 8 of 25", got[0].box, len(got[0].lines), got[0].height)
+	}
+	for _, b := range got[1:] {
+		if len(b.lines) != 1 {
+			t.Errorf("block %v has %d lines, want 1", b.box, len(b.lines))
+		}
+	}
+}
+
+// A tilted page: each line's box is tall, but its own rectangle is thin,
+// and the lines still stack into one block.
+func TestGroupTiltedLines(t *testing.T) {
+	var lines []vision.Region
+	for row := 0; row < 5; row++ {
+		y := 100 + row*30
+		r := line(100+row*10, y, 400+row*10, y+70) // 300 px at about 10 degrees
+		r.Long, r.Thick = 305, 20
+		lines = append(lines, r)
+	}
+	if got := groupLines(lines); len(got) != 1 || got[0].height != 20 {
+		t.Errorf("tilted page: %+v, want one block of 20 px lines", got)
+	}
+}
+
+func TestBlockVerdict(t *testing.T) {
+	for _, c := range []struct {
+		v     blockVerdict
+		lines int
+		want  bool
+	}{
+		{blockVerdict{}, 10, false},
+		{blockVerdict{unread: 1}, 2, false},
+		{blockVerdict{unread: 2}, 3, true},  // 30 heights long
+		{blockVerdict{unread: 2}, 2, false}, // too few lines to be sure
+		{blockVerdict{unread: 4}, 20, false},
+		{blockVerdict{unread: blockUnread}, 40, true},
+		{blockVerdict{clinical: true}, 1, true},
+	} {
+		if _, got := c.v.risky(c.lines, 10*float64(c.lines)); got != c.want {
+			t.Errorf("%+v over %d lines: risky %v, want %v", c.v, c.lines, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,48 @@
+package eval
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"photoaudit/blur"
+	"photoaudit/detect"
+	"photoaudit/internal/fixture"
+	"photoaudit/photo"
+	"photoaudit/pipeline"
+	"photoaudit/risk"
+)
+
+// The hard scenes, end to end as photoaudit eval scores them: a patient
+// intake form tilted on an outdoor background (no surface of a known
+// colour on a known background) leaves nothing on it readable in the safe
+// copy; staff badges in a corner of a dark or a busy photo are found; a
+// white pole against a dark sky, patterned cloth and a poster pass.
+func TestHardScenes(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	if err := fixture.Write(in, fixture.HardScenes(2)); err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := Run(context.Background(), Options{
+		Labels: filepath.Join(in, "labels.json"), Images: in,
+		Pipeline: pipeline.Options{Out: out, Workers: 2, Photo: photo.DefaultOptions(), Detect: detect.DefaultOptions(),
+			Policy: risk.DefaultPolicy(), Redact: blur.DefaultOptions()},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"document", "badge"} {
+		if r := res.Recall[kind]; r.Labelled == 0 || r.Found != r.Labelled {
+			t.Errorf("%s: found %d of %d", kind, r.Found, r.Labelled)
+		}
+	}
+	if res.FalseAlarms != 0 || res.Errors != 0 {
+		t.Errorf("%d false alarms of %d pass photos, %d errors", res.FalseAlarms, res.PassPhotos, res.Errors)
+	}
+	if res.Leaks.Total() != 0 || res.Leaks.PHIChecked == 0 {
+		t.Errorf("leaks %+v (%d strings checked)", res.Leaks, res.Leaks.PHIChecked)
+	}
+	if t.Failed() {
+		t.Logf("misses: %v", res.Misses)
+	}
+}
