@@ -175,12 +175,12 @@ func TestPlateLike(t *testing.T) {
 // labels written as labels; prose that says "member" and "group" does not.
 func TestPatientRecord(t *testing.T) {
 	for text, want := range map[string]bool{
-		"Name: Jane Roe DOB 01/02/1960":                                      true,
-		"Date of birth 01/02/1960":                                           true,
-		"MRN: 12345678":                                                      true,
-		"Patient: Jane Roe Member # 5544":                                    true,
-		"an associate member of the TWAIN working group":                     false,
-		"Patient rights and responsibilities":                                false,
+		"Name: Jane Roe DOB 01/02/1960":                                       true,
+		"Date of birth 01/02/1960":                                            true,
+		"MRN: 12345678":                                                       true,
+		"Patient: Jane Roe Member # 5544":                                     true,
+		"an associate member of the TWAIN working group":                      false,
+		"Patient rights and responsibilities":                                 false,
 		"We provide 4 core SDKs and 8 add-on modules for all usage scenarios": false,
 	} {
 		if got := PatientRecord(text); got != want {
