@@ -171,6 +171,7 @@ func textModel(dir, lib string) (path, textLib string, err error) {
 type Detector struct {
 	blaze   *blazeFace // nil when the model is missing
 	text    *textDet   // nil when the model is missing
+	rec     *textRec   // nil when the model or ONNX Runtime is missing
 	haar    bool
 	frontal gocv.CascadeClassifier
 	profile gocv.CascadeClassifier
@@ -219,6 +220,15 @@ func NewDetector(opts Options) (*Detector, error) {
 			return nil, err
 		}
 	}
+	if path, keys, err := recModel(opts.ModelDir, lib); err != nil {
+		d.Close()
+		return nil, err
+	} else if path != "" {
+		if d.rec, err = loadTextRec(path, keys, lib); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
 	for _, c := range []struct {
 		cc   *gocv.CascadeClassifier
 		file string
@@ -240,6 +250,9 @@ func (d *Detector) Close() error {
 	}
 	if d.text != nil {
 		errs = append(errs, d.text.Close())
+	}
+	if d.rec != nil {
+		errs = append(errs, d.rec.Close())
 	}
 	return errors.Join(append(errs, d.frontal.Close(), d.profile.Close(), d.second.Close(), d.eyes.Close())...)
 }
