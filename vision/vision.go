@@ -391,9 +391,12 @@ func (d *Detector) neuralFaces(img image.Image, between bool) ([]Region, error) 
 		// Seen upright: low at the pyramid's own levels, or well only
 		// half-way between them (one network at another scale is no
 		// second opinion; a motorcycle's headlamp scored 0.84 there).
+		// Under MinFace the cascades judge a crop blown up three times
+		// and more, and agreed on a patch of sky at 18 px: only a crowd
+		// confirms a face that small.
 		switch {
 		case h.turn != 0 && h.upright == 0:
-		case ask(0):
+		case r.Dx() >= d.opts.MinFace && ask(0):
 			out = append(out, f)
 		default:
 			doubtful = append(doubtful, f)
