@@ -217,11 +217,23 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 				in = append(in, l)
 			}
 		}
+		// Lines Tesseract's page pass took for read but read nothing
+		// confident on have not been to the recogniser yet.
+		rec, err := d.recognise(img, blk.lines, in)
+		if err != nil {
+			return nil, err
+		}
+		in = append(in, rec...)
 		v := blockVerdict{}
 		for _, l := range blk.lines {
 			if !allRead([]vision.Region{l}, in) {
 				v.unread++
 			}
+		}
+		for _, m := range d.cls.Classify(rec) {
+			out = append(out, risk.Finding{Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
+				Identifiers: m.Identifiers, MaskedText: risk.Mask(m.Text), Detector: models.TextRec.Name + suffix})
+			fs = append(slices.Clip(fs), out[len(out)-1])
 		}
 		ids := map[risk.Identifier]bool{}
 		var kind risk.Kind

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"image"
+	"strings"
 	"testing"
 
 	"photoaudit/vision"
@@ -71,5 +72,27 @@ func TestBlockVerdict(t *testing.T) {
 		if _, got := c.v.risky(c.lines, 10*float64(c.lines)); got != c.want {
 			t.Errorf("%+v over %d lines: risky %v, want %v", c.v, c.lines, got, c.want)
 		}
+	}
+}
+
+// The recogniser's readings become words: split at spaces and where a
+// small letter runs into a capital, each with its share of the line.
+func TestReadingLine(t *testing.T) {
+	l, ok := readingLine(vision.Reading{Box: image.Rect(100, 10, 300, 40), Text: "Patient RobertTaylor", Conf: 0.9})
+	if !ok {
+		t.Fatal("no line")
+	}
+	var got []string
+	for _, w := range l.Words {
+		got = append(got, w.Text)
+		if w.Conf != 0.9 || !w.Box.In(l.Box) || w.Box.Empty() {
+			t.Errorf("word %q: box %v conf %v, want inside %v at 0.9", w.Text, w.Box, w.Conf, l.Box)
+		}
+	}
+	if strings.Join(got, "|") != "Patient|Robert|Taylor" {
+		t.Errorf("words %q, want Patient|Robert|Taylor", got)
+	}
+	if _, ok := readingLine(vision.Reading{Box: image.Rect(0, 0, 10, 10), Text: "  "}); ok {
+		t.Error("an empty reading made a line")
 	}
 }

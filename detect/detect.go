@@ -46,6 +46,8 @@ type Detector struct {
 	cls    *ocr.Classifier
 	// rechecked names the looks run on a safe copy, for the report.
 	rechecked []string
+	// recognised are the lines the recogniser read in this look.
+	recognised map[image.Rectangle]bool
 }
 
 // New loads the detectors for opts.
@@ -62,6 +64,9 @@ func New(opts Options) (*Detector, error) {
 	text := "text: tesseract"
 	if v.FindsTextLines() {
 		text += ", " + models.TextDet.Name
+	}
+	if v.ReadsTextLines() {
+		text += ", " + models.TextRec.Name
 	}
 	return &Detector{opts: opts, vision: v, reader: r, cls: ocr.NewClassifier(opts.Lists),
 		rechecked: append(v.RecheckLooks(), text, "surfaces, barcodes, cards and plates")}, nil
@@ -129,6 +134,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 		suffix = "/verify"
 	}
 	seen := &Seen{}
+	d.recognised = map[image.Rectangle]bool{}
 	findFaces := d.vision.Faces
 	if prev != nil {
 		findFaces = d.vision.RecheckFaces

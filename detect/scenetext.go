@@ -48,8 +48,10 @@ func (d *Detector) sceneText(img image.Image, found []vision.Region, read []ocr.
 	return d.readLines(img, todo)
 }
 
-// readLines reads the given text lines of img through mosaics.
+// readLines reads the given text lines of img through mosaics, and with
+// the recogniser those that Tesseract read nothing confident on.
 func (d *Detector) readLines(img image.Image, todo []vision.Region) ([]ocr.Line, error) {
+	all := todo
 	todo = slices.Clone(todo)
 	sort.Slice(todo, func(i, j int) bool {
 		a, b := todo[i].Box.Min, todo[j].Box.Min
@@ -65,7 +67,37 @@ func (d *Detector) readLines(img image.Image, todo []vision.Region) ([]ocr.Line,
 		}
 		out = append(out, unmosaic(lines, strips)...)
 	}
-	return out, nil
+	rec, err := d.recognise(img, all, out)
+	if err != nil {
+		return nil, err
+	}
+	// What the recogniser read confidently replaces what Tesseract made
+	// of the same line: two readings of one line would be judged as
+	// twice the words, the unsure half dragging the sure one down.
+	for _, r := range rec {
+		if len(r.Words) > 0 && r.Words[0].Conf >= goodWordConf {
+			out = dropWordsIn(out, r.Box)
+		}
+	}
+	return append(out, rec...), nil
+}
+
+// dropWordsIn removes from lines the words whose centre lies in box.
+func dropWordsIn(lines []ocr.Line, box image.Rectangle) []ocr.Line {
+	var out []ocr.Line
+	for _, l := range lines {
+		kept := ocr.Line{}
+		for _, wd := range l.Words {
+			if !center(wd.Box).In(box) {
+				kept.Words = append(kept.Words, wd)
+				kept.Box = kept.Box.Union(wd.Box)
+			}
+		}
+		if len(kept.Words) > 0 {
+			out = append(out, kept)
+		}
+	}
+	return out
 }
 
 // coveredBy says whether half of box lies in lines already read.

@@ -130,7 +130,7 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 			// Every line the detector saw must have been read, or an
 			// unread line of handwriting could hide behind a clean title.
 			_, harmless = judgeWords(again)
-			harmless = harmless && allRead(found, again)
+			harmless = harmless && allRead(textSized(found), again)
 		}
 		uprightWords = max(uprightWords, confidentWords(again))
 	}
@@ -147,7 +147,7 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		if turned != nil {
 			take(turned, "tesseract-surface-turned")
 			_, harmless = judgeWords(turned)
-			harmless = harmless && len(ids) == 0 && allRead(found, turned)
+			harmless = harmless && len(ids) == 0 && allRead(textSized(found), turned)
 		}
 	}
 	switch {
@@ -343,14 +343,38 @@ func judgeWords(lines []ocr.Line) (words int, harmless bool) {
 	return words, good >= 2 && float64(good) >= 0.6*float64(words) && !ocr.MentionsPatient(strings.Join(all, " "))
 }
 
-// allRead says whether each detected line holds a confidently read word.
+// textSized drops the detected lines under half the median line's
+// height: a speck or a stroke beside writing twice its size, which no
+// reader makes words of.
+func textSized(found []vision.Region) []vision.Region {
+	if len(found) < 3 {
+		return found
+	}
+	hs := make([]int, len(found))
+	for i, f := range found {
+		hs[i] = lineHeight(f)
+	}
+	slices.Sort(hs)
+	med := hs[len(hs)/2]
+	var out []vision.Region
+	for _, f := range found {
+		if 2*lineHeight(f) >= med {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// allRead says whether each detected line holds a confidently read word
+// of three letters or a number of two digits or more ("24%": what a number
+// says the classifier judges).
 func allRead(found []vision.Region, lines []ocr.Line) bool {
 	for _, f := range found {
 		ok := false
 		for _, l := range lines {
 			for _, wd := range l.Words {
 				c := wd.Box.Min.Add(wd.Box.Max).Div(2)
-				if c.In(f.Box) && wd.Conf >= goodWordConf && letters(wd.Text) >= 3 {
+				if c.In(f.Box) && wd.Conf >= goodWordConf && (letters(wd.Text) >= 3 || digits(wd.Text) >= 2) {
 					ok = true
 				}
 			}
@@ -360,6 +384,16 @@ func allRead(found []vision.Region, lines []ocr.Line) bool {
 		}
 	}
 	return true
+}
+
+func digits(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n
 }
 
 func letters(s string) int {
