@@ -355,12 +355,22 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 		ws = c.removeAllowed(ws)
 	}
 	// A lone surname is a name on a whiteboard list, not inside a
-	// sentence: "Wash your hands" has a surname-like word and a "your".
+	// sentence ("Wash your hands" has a surname-like word and a "your")
+	// nor a title of four words or more, every one capitalised ("Boston
+	// Cooking-School Cook Book": a list entry is a name and a room or a
+	// time, not a phrase).
 	sentence := false
+	wordy := 0
 	for _, w := range ws {
 		if functionWords[w.lower] {
 			sentence = true
 		}
+		if len(w.lower) >= 3 && lowerLetters(w.lower) {
+			wordy++
+		}
+	}
+	if wordy >= 4 {
+		sentence = true
 	}
 	best := 0.0
 	upd := func(v float64) {
@@ -610,4 +620,14 @@ func PatientRecord(text string) bool {
 		}
 	}
 	return labels >= 2
+}
+
+// lowerLetters says whether s is all letters (and hyphens).
+func lowerLetters(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && r != '-' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -203,3 +203,15 @@ func TestClinical(t *testing.T) {
 		}
 	}
 }
+
+// A surname in a title of four capitalised words is not a name; on a
+// board's list, beside a room, it is.
+func TestLoneSurnameInTitle(t *testing.T) {
+	c := NewClassifier(Lists{})
+	if m, ok := c.Text("Boston Cooking-School Cook Book"); ok {
+		t.Errorf("a book's title flagged: %v %q", m.Identifiers, m.Text)
+	}
+	if _, ok := c.Text("Rm 3 Rodriguez"); !ok {
+		t.Error("a surname on a room list was not flagged")
+	}
+}
