@@ -206,8 +206,12 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 			words = append(words, l)
 		}
 	}
+	var js []judgement
 	for _, blk := range groupLines(words) {
 		if insideAny(blk.box, judged) {
+			// On a surface redacted whole: what the rest of its page
+			// shows goes with it.
+			js = append(js, judgement{blk: blk, covered: true, identifies: true})
 			continue
 		}
 		near := blk.box.Inset(-blk.height / 2)
@@ -299,7 +303,13 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 				why, risky, card = "a photo beside it, on a card", true, c
 			}
 		}
-		if !risky {
+		js = append(js, judgement{blk: blk, v: v, why: why, risky: risky, card: card, kind: kind, sits: sits,
+			identifies: len(v.ids) > 0 || v.clinical})
+	}
+	pages(js)
+	for _, j := range js {
+		blk, v, why, risky, card, kind, sits := j.blk, j.v, j.why, j.risky, j.card, j.kind, j.sits
+		if j.covered || !risky {
 			continue
 		}
 		slices.Sort(v.ids)
@@ -342,6 +352,71 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 			MaskedText: what, Detector: models.TextDet.Name + "-block" + suffix})
 	}
 	return out, nil
+}
+
+// judgement is what blocks made of one block.
+type judgement struct {
+	blk        textBlock
+	v          blockVerdict
+	why        string
+	risky      bool
+	card       image.Rectangle
+	kind       risk.Kind
+	sits       image.Rectangle
+	covered    bool // inside a surface redacted whole
+	identifies bool // identifiers or a patient's record read in it
+}
+
+// pageGap is how far apart, in line heights, two blocks of one page
+// (a receipt's header and its items, a screen's columns) may be.
+const pageGap = 3
+
+// pages joins blocks into pages, blocks of like line heights within
+// pageGap lines of each other, and makes every block of a page on which
+// something identifies someone risky too: the receipt under a name, the
+// rest of a chart, the other columns of a screen with a patient list.
+func pages(js []judgement) {
+	parent := make([]int, len(js))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
+	}
+	for i := range js {
+		for j := i + 1; j < len(js); j++ {
+			a, b := js[i].blk, js[j].blk
+			if max(a.height, b.height) > 3*min(a.height, b.height) {
+				continue
+			}
+			if a.box.Inset(-pageGap * a.height).Overlaps(b.box.Inset(-pageGap * b.height)) {
+				parent[find(i)] = find(j)
+			}
+		}
+	}
+	ids := map[int][]risk.Identifier{}
+	conf := map[int]float64{}
+	for i, j := range js {
+		if j.identifies {
+			r := find(i)
+			ids[r] = append(ids[r], j.v.ids...)
+			conf[r] = max(conf[r], j.v.conf)
+		}
+	}
+	for i := range js {
+		r := find(i)
+		if _, ok := ids[r]; !ok || js[i].identifies || js[i].covered {
+			continue
+		}
+		j := &js[i]
+		j.risky, j.why = true, "identifiers elsewhere on its page"
+		j.v.ids = slices.Compact(slices.Sorted(slices.Values(ids[r])))
+		j.v.conf = max(j.v.conf, conf[r])
+	}
 }
 
 // readMirrored reads a block flipped left to right and maps the words

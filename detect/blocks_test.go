@@ -2,9 +2,11 @@ package detect
 
 import (
 	"image"
+	"slices"
 	"strings"
 	"testing"
 
+	"photoaudit/risk"
 	"photoaudit/vision"
 )
 
@@ -94,5 +96,28 @@ func TestReadingLine(t *testing.T) {
 	}
 	if _, ok := readingLine(vision.Reading{Box: image.Rect(0, 0, 10, 10), Text: "  "}); ok {
 		t.Error("an empty reading made a line")
+	}
+}
+
+// A block on the page of one that identifies someone is risky too; a
+// block across the photo, or of far larger print, is another page.
+func TestPages(t *testing.T) {
+	blk := func(x0, y0, x1, y1, h int) textBlock {
+		return textBlock{box: image.Rect(x0, y0, x1, y1), height: h}
+	}
+	js := []judgement{
+		{blk: blk(100, 100, 500, 160, 20), identifies: true, v: blockVerdict{ids: []risk.Identifier{risk.IDName}, conf: 0.9}},
+		{blk: blk(100, 200, 500, 600, 20)},   // the items under it, two lines down
+		{blk: blk(1500, 100, 1900, 400, 20)}, // across the photo
+		{blk: blk(100, 620, 900, 900, 90)},   // a headline far larger, touching
+	}
+	pages(js)
+	if !js[1].risky || js[1].v.conf != 0.9 || !slices.Equal(js[1].v.ids, []risk.Identifier{risk.IDName}) {
+		t.Errorf("block under the name: %+v, want risky with the name at 0.9", js[1])
+	}
+	for _, i := range []int{2, 3} {
+		if js[i].risky {
+			t.Errorf("block %d (%v) made risky: %+v", i, js[i].blk.box, js[i])
+		}
 	}
 }
