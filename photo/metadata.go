@@ -3,6 +3,7 @@ package photo
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"strings"
 
 	"github.com/rwcarlsen/goexif/exif"
@@ -25,6 +26,12 @@ type Metadata struct {
 	// read (damaged, or in a form goexif does not know): whatever it held
 	// is not known, but the safe copy drops it all the same.
 	EXIFUnreadable bool `json:"exif_unreadable,omitempty"`
+	// Blocks names every block of metadata the file carries, in file
+	// order, once each ("EXIF", "XMP", "ICC profile", "JPEG comment",
+	// "PNG text chunk"): all of them are what the safe copy, encoded
+	// from pixels alone, leaves out, and the compliance record lists
+	// them.
+	Blocks []string `json:"blocks,omitempty"`
 }
 
 // GPS is a position in degrees.
@@ -84,6 +91,7 @@ func readMetadata(data []byte) Metadata {
 		m.XMP = m.XMP || bytes.Contains(data, []byte(mark))
 	}
 	m.IPTC = bytes.Contains(data, []byte("Photoshop 3.0\x008BIM"))
+	m.Blocks = metadataBlocks(data)
 	block, ok := exifBlock(data)
 	if !ok {
 		return m
@@ -259,4 +267,129 @@ func str(x *exif.Exif, f exif.FieldName) string {
 		return ""
 	}
 	return strings.TrimSpace(strings.Trim(s, "\x00"))
+}
+
+// metadataBlocks names the metadata blocks of a JPEG (APPn segments and
+// comments), a PNG (ancillary text, EXIF, ICC and time chunks), a WebP
+// (EXIF, XMP and ICC chunks) or a TIFF (its tags past the image's own,
+// as one "TIFF tags" block), once each in file order.
+func metadataBlocks(data []byte) []string {
+	var out []string
+	add := func(name string) {
+		for _, n := range out {
+			if n == name {
+				return
+			}
+		}
+		out = append(out, name)
+	}
+	switch {
+	case len(data) > 4 && data[0] == 0xFF && data[1] == 0xD8: // JPEG
+		for i := 2; i+4 <= len(data) && data[i] == 0xFF; {
+			marker := data[i+1]
+			if marker == 0xFF {
+				i++
+				continue
+			}
+			if marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01 {
+				i += 2
+				continue
+			}
+			if marker == 0xDA || marker == 0xD9 {
+				break
+			}
+			n := int(binary.BigEndian.Uint16(data[i+2:]))
+			if n < 2 {
+				break
+			}
+			seg := data[i+4 : min(len(data), i+2+n)]
+			switch {
+			case marker == 0xE1 && bytes.HasPrefix(seg, []byte("Exif\x00")):
+				add("EXIF")
+			case marker == 0xE1 && (bytes.HasPrefix(seg, []byte("http://ns.adobe.com/xap/1.0/")) || bytes.HasPrefix(seg, []byte("http://ns.adobe.com/xmp/extension/"))):
+				add("XMP")
+			case marker == 0xE2 && bytes.HasPrefix(seg, []byte("ICC_PROFILE")):
+				add("ICC profile")
+			case marker == 0xE2 && bytes.HasPrefix(seg, []byte("MPF")):
+				add("MPF (more images)")
+			case marker == 0xED:
+				add("IPTC/Photoshop")
+			case marker == 0xFE:
+				add("JPEG comment")
+			case marker == 0xE0 && bytes.HasPrefix(seg, []byte("JFIF")):
+				// The file format's own header, not metadata.
+			case marker >= 0xE0 && marker <= 0xEF:
+				add(fmt.Sprintf("APP%d segment", marker-0xE0))
+			}
+			i += 2 + n
+		}
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		names := map[string]string{"eXIf": "EXIF", "tEXt": "PNG text", "zTXt": "PNG text", "iTXt": "PNG text",
+			"iCCP": "ICC profile", "tIME": "PNG time"}
+		for i := 8; i+8 <= len(data); {
+			n := int(binary.BigEndian.Uint32(data[i:]))
+			if n < 0 || i+12+n > len(data) {
+				break
+			}
+			kind := string(data[i+4 : i+8])
+			if name, ok := names[kind]; ok {
+				if kind == "iTXt" && bytes.HasPrefix(data[i+8:i+8+n], []byte("XML:com.adobe.xmp")) {
+					name = "XMP"
+				}
+				add(name)
+			}
+			i += 12 + n
+		}
+	case len(data) > 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		names := map[string]string{"EXIF": "EXIF", "XMP ": "XMP", "ICCP": "ICC profile"}
+		for i := 12; i+8 <= len(data); {
+			n := int(binary.LittleEndian.Uint32(data[i+4:]))
+			if n < 0 || i+8+n > len(data) {
+				break
+			}
+			if name, ok := names[string(data[i:i+4])]; ok {
+				add(name)
+			}
+			i += 8 + n + n%2
+		}
+	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
+		for _, tag := range tiffTags(data) {
+			if name, ok := tiffMetaTags[tag]; ok {
+				add(name)
+			} else if !tiffImageTags[tag] {
+				add("TIFF tags")
+			}
+		}
+	}
+	return out
+}
+
+// tiffMetaTags are TIFF tags that hold a metadata block of their own.
+var tiffMetaTags = map[uint16]string{34665: "EXIF", 34853: "EXIF", 700: "XMP", 33723: "IPTC/Photoshop", 34377: "IPTC/Photoshop", 34675: "ICC profile"}
+
+// tiffImageTags describe the image itself (size, layout, compression,
+// colour): what any TIFF safe copy has too.
+var tiffImageTags = map[uint16]bool{254: true, 255: true, 256: true, 257: true, 258: true, 259: true, 262: true,
+	266: true, 273: true, 274: true, 277: true, 278: true, 279: true, 282: true, 283: true, 284: true, 296: true,
+	317: true, 320: true, 322: true, 323: true, 324: true, 325: true, 338: true, 339: true}
+
+// tiffTags lists the tags of a TIFF's first IFD.
+func tiffTags(b []byte) []uint16 {
+	if len(b) < 8 {
+		return nil
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if b[0] == 'M' {
+		order = binary.BigEndian
+	}
+	off := int(order.Uint32(b[4:]))
+	if off < 8 || off+2 > len(b) {
+		return nil
+	}
+	n := int(order.Uint16(b[off:]))
+	var out []uint16
+	for i := 0; i < n && off+2+12*i+2 <= len(b); i++ {
+		out = append(out, order.Uint16(b[off+2+12*i:]))
+	}
+	return out
 }

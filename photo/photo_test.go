@@ -13,6 +13,8 @@ import (
 	"slices"
 	"testing"
 
+	"golang.org/x/image/tiff"
+
 	"photoaudit/internal/fixture"
 )
 
@@ -282,4 +284,93 @@ func FuzzReadMetadata(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		readMetadata(data)
 	})
+}
+
+// Every metadata block a file carries is named, in each format the safe
+// copy is made from; the safe copy carries none of them.
+func TestMetadataBlocks(t *testing.T) {
+	s := fixture.Scene{Name: "gps.jpg", Image: image.NewNRGBA(image.Rect(0, 0, 64, 48)), GPS: true}
+	withGPS, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := func(marker byte, payload []byte) []byte {
+		return append([]byte{0xFF, marker, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}, payload...)
+	}
+	jpegAll := slices.Concat(withGPS[:2],
+		seg(0xE1, []byte("http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta/>")),
+		seg(0xE2, []byte("ICC_PROFILE\x00\x01\x01")),
+		seg(0xFE, []byte("taken at Valley Clinic")),
+		withGPS[2:])
+
+	var pngBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, s.Image); err != nil {
+		t.Fatal(err)
+	}
+	p := pngBuf.Bytes()
+	iend := len(p) - 12
+	pngAll := slices.Concat(p[:iend], pngChunk("tEXt", []byte("Author\x00Jane Roe")),
+		pngChunk("iTXt", []byte("XML:com.adobe.xmp\x00\x00\x00\x00\x00<x:xmpmeta/>")), pngChunk("tIME", make([]byte, 7)), p[iend:])
+
+	riff := func(chunks ...[]byte) []byte {
+		body := slices.Concat(append([][]byte{[]byte("WEBP")}, chunks...)...)
+		return slices.Concat([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(len(body))), body)
+	}
+	chunk := func(typ string, data []byte) []byte {
+		out := slices.Concat([]byte(typ), binary.LittleEndian.AppendUint32(nil, uint32(len(data))), data)
+		if len(data)%2 == 1 {
+			out = append(out, 0)
+		}
+		return out
+	}
+	webpAll := riff(chunk("VP8X", make([]byte, 10)), chunk("ICCP", []byte("icc")), chunk("VP8L", []byte{0x2f}),
+		chunk("EXIF", []byte("II*\x00\x08\x00\x00\x00\x00\x00")), chunk("XMP ", []byte("<x:xmpmeta/>")))
+
+	var tiffBuf bytes.Buffer
+	if err := tiff.Encode(&tiffBuf, s.Image, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A TIFF with an Artist tag (315) and an EXIF pointer (34665) added to
+	// its first IFD, which the encoder wrote last, after the pixels.
+	tiffWith := slices.Clone(tiffBuf.Bytes())
+	ifd := int(binary.LittleEndian.Uint32(tiffWith[4:]))
+	n := int(binary.LittleEndian.Uint16(tiffWith[ifd:]))
+	entry := func(tag uint16) []byte {
+		e := binary.LittleEndian.AppendUint16(nil, tag)
+		e = binary.LittleEndian.AppendUint16(e, 4) // LONG
+		e = binary.LittleEndian.AppendUint32(e, 1)
+		return binary.LittleEndian.AppendUint32(e, 0)
+	}
+	tiffWith = slices.Concat(tiffWith[:ifd], binary.LittleEndian.AppendUint16(nil, uint16(n+2)),
+		tiffWith[ifd+2:ifd+2+12*n], entry(315), entry(34665), []byte{0, 0, 0, 0})
+	for _, c := range []struct {
+		name string
+		data []byte
+		want []string
+	}{
+		{"jpeg", jpegAll, []string{"XMP", "ICC profile", "JPEG comment", "EXIF"}},
+		{"png", pngAll, []string{"PNG text", "XMP", "PNG time"}},
+		{"webp", webpAll, []string{"ICC profile", "EXIF", "XMP"}},
+		{"tiff", tiffWith, []string{"TIFF tags", "EXIF"}},
+		{"plain tiff", tiffBuf.Bytes(), nil},
+		{"plain jpeg", withGPS[:2], nil},
+	} {
+		if got := readMetadata(c.data).Blocks; !slices.Equal(got, c.want) {
+			t.Errorf("%s: blocks %q, want %q", c.name, got, c.want)
+		}
+	}
+	// The safe copy is encoded from pixels: nothing of the kind is left.
+	ph, err := Decode(jpegAll, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.jpg", "a.png", "a.tif"} {
+		var safe bytes.Buffer
+		if err := Encode(&safe, ph.Image, name); err != nil {
+			t.Fatal(err)
+		}
+		if got := readMetadata(safe.Bytes()).Blocks; len(got) != 0 {
+			t.Errorf("safe copy %s carries %q", name, got)
+		}
+	}
 }

@@ -262,7 +262,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		return nil, err
 	}
 	b := p.Image.Bounds()
-	im := report.Image{Source: rel, Width: b.Dx(), Height: b.Dy()}
+	im := report.Image{Source: rel, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
 
 	findings, first, err := w.detect.Photo(p)
 	if err != nil {

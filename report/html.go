@@ -43,6 +43,7 @@ detectors know. Safe copies have every finding covered and no metadata. Text bel
 <p class="{{.Decision}}">Decision <b>{{.Decision}}</b>, score {{.Score}} ({{.Level}}), {{.Width}}×{{.Height}} px,
 {{if .Verified}}safe copy re-checked{{else}}safe copy NOT verified{{end}}.</p>
 {{if .Rechecked}}<p>Re-checked on the safe copy: {{join .Rechecked}}.</p>{{end}}
+{{if .MetadataRemoved}}<p>Metadata in the original, none of it in the safe copy: {{join .MetadataRemoved}}.</p>{{end}}
 {{if .Preview}}<img alt="safe copy of {{.Source}} with findings marked" src="data:image/jpeg;base64,{{b64 .Preview}}">{{end}}
 {{if .Findings}}<table><tr><th>Kind</th><th>Identifiers</th><th>Text (masked)</th><th>Box x,y,w,h</th><th>Confidence</th><th>Detector</th><th>Redacted</th></tr>
 {{range .Findings}}<tr><td>{{.Kind}}</td><td>{{join (ids .Identifiers)}}</td><td>{{.MaskedText}}</td><td>{{boxes .Box}}</td><td>{{printf "%.2f" .Confidence}}</td><td>{{.Detector}}</td><td>{{.Redacted}}</td></tr>

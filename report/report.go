@@ -57,8 +57,12 @@ type Image struct {
 	// Rechecked names the looks run on the safe copy, so that "verified"
 	// says what was checked and no more.
 	Rechecked []string `json:"rechecked,omitempty"`
-	Seconds   float64  `json:"seconds"`
-	Error     string   `json:"error"`
+	// MetadataRemoved names the metadata blocks the original carries
+	// ("EXIF", "XMP", "ICC profile", "PNG text"), all of which the safe
+	// copy, encoded from its pixels alone, leaves out.
+	MetadataRemoved []string `json:"metadata_removed,omitempty"`
+	Seconds         float64  `json:"seconds"`
+	Error           string   `json:"error"`
 	// Preview is a small JPEG of the safe copy with the findings drawn on
 	// it, for the HTML page only.
 	Preview []byte `json:"-"`
