@@ -478,11 +478,39 @@ func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes [
 		return true, nil
 	}
 	box := s.Box.Inset(-min(s.Box.Dx(), s.Box.Dy()) / 30).Intersect(img.Bounds())
-	crop, err := d.vision.TextLines(imaging.Crop(img, box))
+	crop, err := d.surfaceLines(img, box)
 	if err != nil {
 		return false, err
 	}
-	return on(crop, box.Min) >= evidenceLines, nil
+	return on(crop, image.Point{}) >= evidenceLines, nil
+}
+
+// surfaceLines finds the text lines of img inside box, cut out and
+// enlarged (small print the whole photo's pass misses), in img's
+// coordinates; once a look for each box, since both the evidence a
+// surface needs and its reading ask.
+func (d *Detector) surfaceLines(img image.Image, box image.Rectangle) ([]vision.Region, error) {
+	if lines, ok := d.cropLines[box]; ok {
+		return lines, nil
+	}
+	sub, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	var crop image.Image = imaging.Crop(img, box)
+	if ok {
+		crop = sub.SubImage(box) // keeps img's coordinates
+	}
+	lines, err := d.vision.TextLines(crop)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		for i := range lines {
+			lines[i].Box = lines[i].Box.Add(box.Min)
+		}
+	}
+	d.cropLines[box] = lines
+	return lines, nil
 }
 
 // evidenceLines is how many lines of text a surface must show: the

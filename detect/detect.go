@@ -46,8 +46,10 @@ type Detector struct {
 	cls    *ocr.Classifier
 	// rechecked names the looks run on a safe copy, for the report.
 	rechecked []string
-	// recognised are the lines the recogniser read in this look.
+	// recognised are the lines the recogniser read in this look;
+	// cropLines the text lines found on each surface cut out.
 	recognised map[image.Rectangle]bool
+	cropLines  map[image.Rectangle][]vision.Region
 }
 
 // New loads the detectors for opts.
@@ -135,6 +137,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	}
 	seen := &Seen{}
 	d.recognised = map[image.Rectangle]bool{}
+	d.cropLines = map[image.Rectangle][]vision.Region{}
 	findFaces := d.vision.Faces
 	if prev != nil {
 		findFaces = d.vision.RecheckFaces

@@ -110,7 +110,7 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		// the surface, each on white at a good height. Tinted posters
 		// and signs that the whole-crop reading garbles read clean.
 		var err error
-		found, err = d.vision.TextLines(sub.SubImage(box))
+		found, err = d.surfaceLines(img, box)
 		if err != nil {
 			return nil, err
 		}
