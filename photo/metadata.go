@@ -190,6 +190,23 @@ func exifBlock(data []byte) ([]byte, bool) {
 		}
 	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
 		return data, true
+	case isHEIF(data):
+		// The Exif item's payload is an offset, then (after "Exif\0\0"
+		// or not, as the writer chose) the TIFF structure, somewhere in
+		// the file's media data: the first TIFF header past the item's
+		// declaration whose entries all fit (exifSane) is it.
+		decl := bytes.Index(data, []byte("Exif"))
+		if decl < 0 {
+			break
+		}
+		for i := decl; i+8 <= len(data); i++ {
+			if m := string(data[i : i+4]); m != "II*\x00" && m != "MM\x00*" {
+				continue
+			}
+			if exifSane(data[i:]) {
+				return data[i:], true
+			}
+		}
 	}
 	return nil, false
 }
@@ -351,6 +368,13 @@ func metadataBlocks(data []byte) []string {
 				add(name)
 			}
 			i += 8 + n + n%2
+		}
+	case isHEIF(data):
+		if _, ok := exifBlock(data); ok {
+			add("EXIF")
+		}
+		if bytes.Contains(data, []byte("<x:xmpmeta")) {
+			add("XMP")
 		}
 	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
 		for _, tag := range tiffTags(data) {

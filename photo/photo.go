@@ -93,6 +93,16 @@ func Decode(data []byte, opts Options) (*Photo, error) {
 	if len(data) == 0 {
 		return nil, ErrEmpty
 	}
+	if isHEIF(data) {
+		img, err := decodeHEIF(data, opts)
+		if err != nil {
+			return nil, err
+		}
+		// libheif has applied the file's own rotation; EXIF's tag is
+		// what the file says, not a second turn.
+		meta := readMetadata(data)
+		return &Photo{Format: "heif", Orientation: 1, Meta: meta, Image: orient(img, 1)}, nil
+	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
@@ -147,6 +157,9 @@ func orient(img image.Image, o int) *image.NRGBA {
 // write keep their extension; the rest become PNG.
 func SafeName(name string) string {
 	switch strings.ToLower(filepath.Ext(name)) {
+	case ".heic", ".heif", ".hif", ".avif":
+		// A camera photo: a JPEG, not a PNG five times its size.
+		return strings.TrimSuffix(name, filepath.Ext(name)) + ".jpg"
 	case ".jpg", ".jpeg", ".png", ".tif", ".tiff":
 		return name
 	}

@@ -24,6 +24,8 @@ type Input struct {
 var photoExts = map[string]bool{
 	".jpg": true, ".jpeg": true, ".png": true, ".tif": true, ".tiff": true,
 	".webp": true, ".gif": true, ".bmp": true,
+	// iPhones' default: decoded by heif-convert (package photo).
+	".heic": true, ".heif": true, ".hif": true, ".avif": true,
 }
 
 // IsPhotoName reports whether a file name has a photo extension.

@@ -702,3 +702,12 @@ func TestCancelKeepsReportWhole(t *testing.T) {
 		return nil
 	})
 }
+
+// iPhones' HEIC photos are photos by name; a text file is not.
+func TestIsPhotoName(t *testing.T) {
+	for name, want := range map[string]bool{"IMG_0001.HEIC": true, "a.heif": true, "a.avif": true, "a.JPG": true, "notes.txt": false, "a.heic.txt": false} {
+		if got := IsPhotoName(name); got != want {
+			t.Errorf("IsPhotoName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

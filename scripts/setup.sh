@@ -17,8 +17,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 runtime_pkgs=(libopencv-core406 libopencv-imgproc406 libopencv-objdetect406 libopencv-imgcodecs406
   libopencv-dnn406 libopencv-flann406 libopencv-calib3d406 libopencv-features2d406 libopencv-video406 libopencv-videoio406
-  libopencv-highgui406 libopencv-photo406 opencv-data libtesseract5 liblept5 tesseract-ocr-eng ca-certificates)
-build_pkgs=(libopencv-dev opencv-data libtesseract-dev libleptonica-dev tesseract-ocr-eng pkg-config gcc libc6-dev git)
+  libopencv-highgui406 libopencv-photo406 opencv-data libtesseract5 liblept5 tesseract-ocr-eng ca-certificates
+  libheif-examples)
+# libheif-examples: heif-convert decodes iPhones' HEIC photos (and
+# heif-enc makes them for the tests).
+build_pkgs=(libopencv-dev opencv-data libtesseract-dev libleptonica-dev tesseract-ocr-eng pkg-config gcc libc6-dev git
+  libheif-examples)
 
 case "$mode" in
 runtime) want=("${runtime_pkgs[@]}") ;;
