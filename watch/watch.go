@@ -97,6 +97,10 @@ type watcher struct {
 	// busy are the paths and content hashes being worked on.
 	busyMu sync.Mutex
 	busy   map[string]bool
+	// started is when each photo in hand was taken up, and done how
+	// many have been finished: what the health file says.
+	started map[string]time.Time
+	done    int
 	// known caches path+size+mtime → hash for KeepOriginals, so a rescan
 	// does not hash every kept file again.
 	known map[obs]string
@@ -155,7 +159,8 @@ func newWatcher(opts Options) (*watcher, error) {
 		s.Close()
 		return nil, err
 	}
-	w := &watcher{opts: opts, store: s, log: l, seen: map[string]obs{}, busy: map[string]bool{}, known: map[obs]string{}}
+	w := &watcher{opts: opts, store: s, log: l, seen: map[string]obs{}, busy: map[string]bool{}, known: map[obs]string{},
+		started: map[string]time.Time{}}
 	// Lines committed before a crash but not yet in the file.
 	if err := l.flush(s); err != nil {
 		w.close()
@@ -208,9 +213,14 @@ func (w *watcher) run(ctx context.Context) error {
 			defer wg.Done()
 			defer a.Close()
 			for o := range jobs {
+				w.busyMu.Lock()
+				w.started[o.path] = time.Now()
+				w.busyMu.Unlock()
 				err := w.handle(a, o)
 				w.busyMu.Lock()
 				delete(w.busy, o.path)
+				delete(w.started, o.path)
+				w.done++
 				w.busyMu.Unlock()
 				if err != nil {
 					// Output folder unwritable, store broken: stop, do
@@ -228,8 +238,17 @@ func (w *watcher) run(ctx context.Context) error {
 
 	poll := time.NewTicker(max(w.opts.Settle/2, 50*time.Millisecond))
 	defer poll.Stop()
-	lastScan := time.Time{}
+	lastScan, lastBeat := time.Time{}, time.Time{}
+	beatFailed := false
 	for {
+		if now := time.Now(); now.Sub(lastBeat) >= HealthEvery {
+			err := w.beat(now)
+			if err != nil && !beatFailed {
+				fmt.Fprintln(w.opts.Log, err) // once, not every beat
+			}
+			beatFailed = err != nil
+			lastBeat = now
+		}
 		if time.Since(lastScan) >= w.opts.Rescan {
 			w.scan(fw)
 			lastScan = time.Now()

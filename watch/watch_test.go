@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -374,5 +375,48 @@ func TestSecondWatcherTouchesNothing(t *testing.T) {
 	}
 	if !strings.Contains(firstLog.String(), "watching "+inbox) {
 		t.Errorf("the first watcher did not say what it watches: %q", firstLog.String())
+	}
+}
+
+// A running watch keeps its health file fresh; once it stops, the file
+// goes stale and the probe fails, as it does for a photo in hand too
+// long or no watch at all.
+func TestHealth(t *testing.T) {
+	inbox, out := t.TempDir(), t.TempDir()
+	smallPhotos(t, inbox, 2)
+	opts := testOptions(inbox, out)
+	opts.Settle, opts.Rescan = 50*time.Millisecond, 200*time.Millisecond
+	defer func(every time.Duration) { HealthEvery = every }(HealthEvery)
+	HealthEvery = 100 * time.Millisecond
+	if _, err := CheckHealth(out, time.Minute, 0, time.Now()); !errors.Is(err, ErrUnhealthy) {
+		t.Errorf("before any watch: %v, want unhealthy", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, opts) }()
+	waitFor(t, time.Minute, "two photos", func() bool { return len(readLog(t, out)) == 2 })
+	time.Sleep(3 * HealthEvery)
+	h, err := CheckHealth(out, time.Second, time.Minute, time.Now())
+	if err != nil || h.Done != 2 || h.PID != os.Getpid() || h.BusySince != nil {
+		t.Errorf("running, idle: %+v, %v; want healthy, 2 done, nothing in hand", h, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CheckHealth(out, time.Second, 0, time.Now().Add(2*time.Second)); !errors.Is(err, ErrUnhealthy) {
+		t.Errorf("stopped two seconds ago: %v, want unhealthy", err)
+	}
+	// A photo in hand for an hour.
+	busy := time.Now().Add(-time.Hour)
+	data, _ := json.Marshal(Health{Time: time.Now(), BusySince: &busy})
+	if err := os.WriteFile(filepath.Join(out, HealthFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CheckHealth(out, time.Minute, 15*time.Minute, time.Now()); !errors.Is(err, ErrUnhealthy) {
+		t.Errorf("photo in hand an hour: %v, want unhealthy", err)
+	}
+	if _, err := CheckHealth(out, time.Minute, 0, time.Now()); err != nil {
+		t.Errorf("no limit on a photo in hand: %v", err)
 	}
 }
