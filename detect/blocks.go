@@ -66,6 +66,30 @@ type textBlock struct {
 	height int // median line height
 }
 
+// connect joins the pairs of n items that near says are near into
+// connected groups, and returns each item's group (by a representative).
+func connect(n int, near func(i, j int) bool) func(int) int {
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
+	}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			if near(i, j) {
+				parent[find(i)] = find(j)
+			}
+		}
+	}
+	return find
+}
+
 // lineHeight is a detected line's thickness: its rotated rectangle's short
 // side where the detector gives it (a tilted line's box is tall).
 func lineHeight(r vision.Region) int {
@@ -98,24 +122,7 @@ func neighbours(a, b vision.Region) bool {
 
 // groupLines groups lines into blocks (connected groups of neighbours).
 func groupLines(lines []vision.Region) []textBlock {
-	parent := make([]int, len(lines))
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(i int) int {
-		if parent[i] != i {
-			parent[i] = find(parent[i])
-		}
-		return parent[i]
-	}
-	for i := range lines {
-		for j := i + 1; j < len(lines); j++ {
-			if neighbours(lines[i], lines[j]) {
-				parent[find(i)] = find(j)
-			}
-		}
-	}
+	find := connect(len(lines), func(i, j int) bool { return neighbours(lines[i], lines[j]) })
 	byRoot := map[int]*textBlock{}
 	var roots []int
 	for i, l := range lines {
@@ -376,28 +383,11 @@ const pageGap = 3
 // something identifies someone risky too: the receipt under a name, the
 // rest of a chart, the other columns of a screen with a patient list.
 func pages(js []judgement) {
-	parent := make([]int, len(js))
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(i int) int {
-		if parent[i] != i {
-			parent[i] = find(parent[i])
-		}
-		return parent[i]
-	}
-	for i := range js {
-		for j := i + 1; j < len(js); j++ {
-			a, b := js[i].blk, js[j].blk
-			if max(a.height, b.height) > 3*min(a.height, b.height) {
-				continue
-			}
-			if a.box.Inset(-pageGap * a.height).Overlaps(b.box.Inset(-pageGap * b.height)) {
-				parent[find(i)] = find(j)
-			}
-		}
-	}
+	find := connect(len(js), func(i, j int) bool {
+		a, b := js[i].blk, js[j].blk
+		return max(a.height, b.height) <= 3*min(a.height, b.height) &&
+			a.box.Inset(-pageGap*a.height).Overlaps(b.box.Inset(-pageGap*b.height))
+	})
 	ids := map[int][]risk.Identifier{}
 	conf := map[int]float64{}
 	for i, j := range js {

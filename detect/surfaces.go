@@ -386,20 +386,15 @@ func allRead(found []vision.Region, lines []ocr.Line) bool {
 	return true
 }
 
-func digits(s string) int {
-	n := 0
-	for _, r := range s {
-		if unicode.IsDigit(r) {
-			n++
-		}
-	}
-	return n
-}
+func digits(s string) int { return count(s, unicode.IsDigit) }
 
-func letters(s string) int {
+func letters(s string) int { return count(s, unicode.IsLetter) }
+
+// count counts the runes of s that is says yes to.
+func count(s string, is func(rune) bool) int {
 	n := 0
 	for _, r := range s {
-		if unicode.IsLetter(r) {
+		if is(r) {
 			n++
 		}
 	}
