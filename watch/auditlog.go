@@ -2,31 +2,45 @@ package watch
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 )
 
 // LogEntry is one line of audit.log: what was decided about one photo,
 // by which tool and policy. Lines are numbered from 1 without gaps, so an
-// auditor can tell that none was removed.
+// auditor can tell that none was removed, and each carries the SHA-256 of
+// the line before it, so that none can be changed without breaking every
+// line after it (VerifyLog).
 type LogEntry struct {
-	Seq           uint64         `json:"seq"`
-	Time          time.Time      `json:"time"`
-	SHA256        string         `json:"sha256"`
-	Source        string         `json:"source"`
-	Decision      string         `json:"decision"`
-	Score         int            `json:"score"`
-	Level         string         `json:"level,omitempty"`
-	Verified      bool           `json:"verified"`
-	Findings      map[string]int `json:"findings"`              // count by kind
-	Identifiers   []string       `json:"identifiers,omitempty"` // HIPAA identifiers exposed
-	Reason        string         `json:"reason,omitempty"`      // why it was quarantined
-	Outputs       []string       `json:"outputs"`
-	ToolVersion   string         `json:"tool_version"`
-	PolicyVersion string         `json:"policy_version"`
+	Seq uint64 `json:"seq"`
+	// Prev is the hex SHA-256 of the previous line's bytes (without its
+	// newline); empty on the first line.
+	Prev        string         `json:"prev"`
+	Time        time.Time      `json:"time"`
+	SHA256      string         `json:"sha256"`
+	Source      string         `json:"source"`
+	Decision    string         `json:"decision"`
+	Score       int            `json:"score"`
+	Level       string         `json:"level,omitempty"`
+	Verified    bool           `json:"verified"`
+	Findings    map[string]int `json:"findings"`              // count by kind
+	Identifiers []string       `json:"identifiers,omitempty"` // HIPAA identifiers exposed
+	Reason      string         `json:"reason,omitempty"`      // why it was quarantined
+	Outputs     []string       `json:"outputs"`
+	// OutputSHA256 is each output's SHA-256 as written, by its path in
+	// Outputs: an approved safe copy changed afterwards no longer matches.
+	OutputSHA256  map[string]string `json:"output_sha256,omitempty"`
+	ToolVersion   string            `json:"tool_version"`
+	PolicyVersion string            `json:"policy_version"`
 }
 
 // auditLog appends the store's outbox to audit.log, each line once.
@@ -106,3 +120,84 @@ func (l *auditLog) flush(s *store) error {
 }
 
 func (l *auditLog) Close() error { return l.f.Close() }
+
+// ErrLogBroken says an audit log does not verify: a line changed,
+// removed or added out of order, or an approved file changed or gone.
+var ErrLogBroken = errors.New("audit log does not verify")
+
+// VerifyLog checks dir's audit.log as an auditor would: lines numbered
+// from 1 without gaps, each carrying the SHA-256 of the line before it,
+// and every file in approved/ recorded by the last line that wrote it,
+// with the SHA-256 recorded then. It returns how many lines it read and
+// what does not hold (each problem once, naming a line or a path); err
+// is ErrLogBroken when anything does not hold, another error when the
+// log cannot be read.
+func VerifyLog(dir string) (lines int, problems []string, err error) {
+	data, err := os.ReadFile(filepath.Join(dir, "audit.log"))
+	if err != nil {
+		return 0, nil, fmt.Errorf("audit: %w", err)
+	}
+	want := map[string]string{} // approved path -> recorded SHA-256
+	prev := ""
+	for i, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		if len(line) == 0 && len(data) == 0 {
+			break
+		}
+		lines++
+		var e LogEntry
+		if err := json.Unmarshal(line, &e); err != nil {
+			problems = append(problems, fmt.Sprintf("line %d: not a log entry: %v", i+1, err))
+			prev = ""
+			continue
+		}
+		if e.Seq != uint64(i+1) {
+			problems = append(problems, fmt.Sprintf("line %d: numbered %d (a line removed, added or moved)", i+1, e.Seq))
+		}
+		if e.Prev != prev {
+			problems = append(problems, fmt.Sprintf("line %d: does not carry the SHA-256 of line %d (one of them was changed)", i+1, i))
+		}
+		sum := sha256.Sum256(line)
+		prev = hex.EncodeToString(sum[:])
+		for _, out := range e.Outputs {
+			if strings.HasPrefix(out, DirApproved+"/") {
+				want[out] = e.OutputSHA256[out]
+			}
+		}
+	}
+	for out, sum := range want {
+		got, err := fileSHA256(filepath.Join(dir, filepath.FromSlash(out)))
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("%s: recorded as approved, now unreadable: %v", out, err))
+		case sum == "":
+			problems = append(problems, fmt.Sprintf("%s: no SHA-256 recorded for it", out))
+		case got != sum:
+			problems = append(problems, fmt.Sprintf("%s: changed since it was approved", out))
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, DirApproved))
+	for _, e := range ents {
+		name := DirApproved + "/" + e.Name()
+		if _, logged := want[name]; !logged && !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			problems = append(problems, fmt.Sprintf("%s: in approved/ but in no log line", name))
+		}
+	}
+	sort.Strings(problems)
+	if len(problems) > 0 {
+		return lines, problems, ErrLogBroken
+	}
+	return lines, nil, nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,7 +1,9 @@
 package watch
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +21,10 @@ import (
 var (
 	bucketDone   = []byte("done")
 	bucketOutbox = []byte("outbox")
+	// bucketMeta holds lastLine: the SHA-256 of the last log line
+	// committed, which the next line carries (LogEntry.Prev).
+	bucketMeta = []byte("meta")
+	lastLine   = []byte("last_line_sha256")
 )
 
 // Record is what the watcher did with one content hash.
@@ -42,7 +48,7 @@ func openStore(path string) (*store, error) {
 		return nil, fmt.Errorf("watch: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketDone, bucketOutbox} {
+		for _, b := range [][]byte{bucketDone, bucketOutbox, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -91,8 +97,14 @@ func (s *store) commit(rec Record, entry *LogEntry) error {
 		// The outbox's sequence only grows, even after its entries are
 		// deleted, so log lines are numbered without gaps or repeats.
 		entry.Seq = seq
+		meta := tx.Bucket(bucketMeta)
+		entry.Prev = string(meta.Get(lastLine))
 		line, err := json.Marshal(entry)
 		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(line)
+		if err := meta.Put(lastLine, []byte(hex.EncodeToString(sum[:]))); err != nil {
 			return err
 		}
 		return out.Put(seqKey(seq), line)

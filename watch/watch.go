@@ -407,9 +407,12 @@ func (w *watcher) handle(a *pipeline.Auditor, o obs) error {
 	im := res.Image
 	base := outName(rel, sum)
 	var outputs []string
+	sums := map[string]string{}
 	write := func(dir, name string, data []byte) error {
 		p := filepath.Join(dir, name)
 		outputs = append(outputs, filepath.ToSlash(p))
+		h := sha256.Sum256(data)
+		sums[filepath.ToSlash(p)] = hex.EncodeToString(h[:])
 		return report.WriteFileAtomic(filepath.Join(w.opts.Out, p), func(f *os.File) error {
 			_, err := f.Write(data)
 			return err
@@ -441,6 +444,7 @@ func (w *watcher) handle(a *pipeline.Auditor, o obs) error {
 		}
 	}
 	e := w.entry(sum, rel, outputs)
+	e.OutputSHA256 = sums
 	e.Decision, e.Score, e.Level, e.Verified = string(im.Decision), im.Score, string(im.Level), im.Verified
 	for _, f := range im.Findings {
 		e.Findings[string(f.Kind)]++

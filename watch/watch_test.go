@@ -420,3 +420,54 @@ func TestHealth(t *testing.T) {
 		t.Errorf("no limit on a photo in hand: %v", err)
 	}
 }
+
+// The audit log shows tampering: a line changed, a line removed, an
+// approved safe copy changed or added by hand, each fails VerifyLog.
+func TestAuditLogVerifies(t *testing.T) {
+	inbox, out := t.TempDir(), t.TempDir()
+	smallPhotos(t, inbox, 3)
+	opts := testOptions(inbox, out)
+	opts.Settle, opts.Rescan = 50*time.Millisecond, 200*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, opts) }()
+	waitFor(t, time.Minute, "three photos", func() bool { return len(readLog(t, out)) == 3 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n, problems, err := VerifyLog(out); err != nil || n != 3 {
+		t.Fatalf("untouched: %d lines, %v, %v", n, problems, err)
+	}
+	approved, _ := filepath.Glob(filepath.Join(out, DirApproved, "*"))
+	if len(approved) == 0 {
+		t.Fatal("nothing approved to tamper with")
+	}
+	logPath := filepath.Join(out, "audit.log")
+	orig, _ := os.ReadFile(logPath)
+	lines := strings.SplitAfter(string(orig), "\n")
+	for name, tamper := range map[string]func(){
+		"a decision changed": func() {
+			os.WriteFile(logPath, []byte(strings.Replace(string(orig), `"decision":"pass"`, `"decision":"block"`, 1)), 0o644)
+		},
+		"a line removed": func() { os.WriteFile(logPath, []byte(lines[0]+lines[2]), 0o644) },
+		"an approved copy changed": func() {
+			os.WriteFile(approved[0], []byte("edited"), 0o644)
+		},
+		"a file slipped into approved/": func() {
+			os.WriteFile(filepath.Join(out, DirApproved, "extra.jpg"), []byte("x"), 0o644)
+		},
+	} {
+		before, _ := os.ReadFile(approved[0])
+		tamper()
+		if _, problems, err := VerifyLog(out); !errors.Is(err, ErrLogBroken) || len(problems) == 0 {
+			t.Errorf("%s: %v, %v; want it caught", name, problems, err)
+		}
+		os.WriteFile(logPath, orig, 0o644)
+		os.WriteFile(approved[0], before, 0o644)
+		os.Remove(filepath.Join(out, DirApproved, "extra.jpg"))
+	}
+	if _, problems, err := VerifyLog(out); err != nil {
+		t.Errorf("restored: %v, %v", problems, err)
+	}
+}

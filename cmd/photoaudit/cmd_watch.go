@@ -30,8 +30,9 @@ unchanged for --settle), and files the result under --out:
   quarantine/  files that could not be read, each with a .reason.txt
   originals/   the dropped files, moved there after their outputs are durably written
                (--keep-originals leaves them in the inbox)
-  audit.log    one JSON line per decision (time, file hash, decision, findings, tool and
-               policy version), numbered without gaps
+  audit.log    one JSON line per decision (time, file hash, decision, findings, outputs
+               and their hashes, tool and policy version), numbered without gaps, each
+               carrying the SHA-256 of the line before it: "photoaudit audit verify DIR"
   state.db     what was done with each content hash: a restart, a duplicate drop or a
                renamed file is not audited again
 Filesystem events are the fast path; the inbox is also listed every --rescan for

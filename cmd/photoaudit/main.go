@@ -34,7 +34,8 @@ var (
 
 const exitHelp = `Exit codes:
   0  no photo at or above --fail-on
-  1  some photo at or above --fail-on (checked before 3); for health, the watch is not alive
+  1  some photo at or above --fail-on (checked before 3); for health, the watch is not
+     alive; for audit verify, the log or an approved file was changed
   2  usage or fatal error (no report, or a report that could not be written)
   3  some inputs could not be read or audited (each has an error in the report)
   130  cancelled (Ctrl-C or SIGTERM); the report holds the photos done so far`
@@ -51,7 +52,7 @@ without metadata, and a report a compliance officer can act on.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCommand(), newEvalCommand(), newModelsCommand(), newReportCommand(), newWatchCommand(), newHealthCommand(), newVersionCommand())
+	root.AddCommand(newScanCommand(), newEvalCommand(), newModelsCommand(), newReportCommand(), newWatchCommand(), newHealthCommand(), newAuditCommand(), newVersionCommand())
 	return root
 }
 
@@ -93,7 +94,7 @@ func exitCode(err error, ctx context.Context) int {
 		return exitCancelled
 	case errors.Is(err, errRisky):
 		return exitRisky
-	case errors.Is(err, errModels), errors.Is(err, errUnhealthy):
+	case errors.Is(err, errModels), errors.Is(err, errUnhealthy), errors.Is(err, errLogBroken):
 		return exitRisky
 	case errors.Is(err, errUnreadable):
 		return exitUnreadable
