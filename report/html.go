@@ -11,10 +11,11 @@ import (
 )
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"b64":   func(b []byte) string { return base64.StdEncoding.EncodeToString(b) },
-	"join":  func(ids []string) string { return strings.Join(ids, ", ") },
-	"ids":   idStrings[risk.Identifier],
-	"boxes": func(b []int) string { return strings.Trim(fmt.Sprint(b), "[]") },
+	"b64":    func(b []byte) string { return base64.StdEncoding.EncodeToString(b) },
+	"join":   func(ids []string) string { return strings.Join(ids, ", ") },
+	"advice": func(d risk.Decision) string { return d.Advice() },
+	"ids":    idStrings[risk.Identifier],
+	"boxes":  func(b []int) string { return strings.Trim(fmt.Sprint(b), "[]") },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>photoaudit report {{.Started}}</title>
@@ -42,6 +43,7 @@ detectors know. Safe copies have every finding covered and no metadata. Text bel
 {{if .Error}}<p class="error">Could not audit: {{.Error}}</p>{{else}}
 <p class="{{.Decision}}">Decision <b>{{.Decision}}</b>, score {{.Score}} ({{.Level}}), {{.Width}}×{{.Height}} px,
 {{if .Verified}}safe copy re-checked{{else}}safe copy NOT verified{{end}}.</p>
+<p class="{{.Decision}}"><b>{{advice .Decision}}</b></p>
 {{if .Rechecked}}<p>Re-checked on the safe copy: {{join .Rechecked}}.</p>{{end}}
 {{if .MetadataRemoved}}<p>Metadata in the original, none of it in the safe copy: {{join .MetadataRemoved}}.</p>{{end}}
 {{if .Preview}}<img alt="safe copy of {{.Source}} with findings marked" src="data:image/jpeg;base64,{{b64 .Preview}}">{{end}}

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"html"
 	"image"
 	"os"
 	"path/filepath"
@@ -60,6 +61,15 @@ func TestWriters(t *testing.T) {
 	}
 	if !strings.Contains(page, "J*** S**** **/**/1961") || strings.Contains(page, "Smith") {
 		t.Error("HTML does not show the masked text only")
+	}
+	// Each photo says what may be done with its safe copy.
+	for _, im := range r.Images {
+		if im.Error == "" && !strings.Contains(page, html.EscapeString(im.Decision.Advice())) {
+			t.Errorf("%s: the page does not say %q", im.Source, im.Decision.Advice())
+		}
+	}
+	if risk.Pass.Advice() == risk.Review.Advice() || risk.Review.Advice() == risk.Block.Advice() {
+		t.Error("two decisions give the same advice")
 	}
 	if err := r.WriteCSV(&cs); err != nil {
 		t.Fatal(err)

@@ -89,6 +89,19 @@ const (
 	Block  Decision = "block"
 )
 
+// Advice says in one sentence what the user may do with the photo's safe
+// copy; the README, the report and the watch folders say the same.
+func (d Decision) Advice() string {
+	switch d {
+	case Pass:
+		return "Post the safe copy: nothing identifying was found in it."
+	case Review:
+		return "Post the safe copy only after a person has looked at it and agrees."
+	default:
+		return "Do not post it, safe copy included, without the compliance officer's sign-off."
+	}
+}
+
 // Severity orders decisions: pass < review < block.
 func (d Decision) Severity() int {
 	switch d {

@@ -4,7 +4,8 @@
 // and its outputs written durably before anything else happens to it:
 //
 //	out/approved/   safe copies of photos that pass
-//	out/review/     safe copy, annotated preview and report entry of the rest
+//	out/review/     safe copy, annotated preview and report entry of photos to review
+//	out/blocked/    the same for photos blocked
 //	out/quarantine/ files that could not be read, each with a .reason.txt
 //	out/originals/  the dropped files, moved there once their outputs are safe
 //	out/audit.log   one JSON line per decision, for compliance
@@ -70,6 +71,7 @@ type Options struct {
 const (
 	DirApproved   = "approved"
 	DirReview     = "review"
+	DirBlocked    = "blocked"
 	DirQuarantine = "quarantine"
 	DirOriginals  = "originals"
 )
@@ -140,7 +142,7 @@ func newWatcher(opts Options) (*watcher, error) {
 		return nil, fmt.Errorf("watch: inbox %s is not a folder: %v", in, err)
 	}
 	opts.Inbox, opts.Out = in, out
-	for _, d := range []string{DirApproved, DirReview, DirQuarantine, DirOriginals} {
+	for _, d := range []string{DirApproved, DirReview, DirBlocked, DirQuarantine, DirOriginals} {
 		if err := os.MkdirAll(filepath.Join(out, d), 0o755); err != nil {
 			return nil, fmt.Errorf("watch: %w", err)
 		}
@@ -151,7 +153,7 @@ func newWatcher(opts Options) (*watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range []string{DirApproved, DirReview, DirQuarantine, DirOriginals} {
+	for _, d := range []string{DirApproved, DirReview, DirBlocked, DirQuarantine, DirOriginals} {
 		removeTemps(filepath.Join(out, d))
 	}
 	l, err := openAuditLog(filepath.Join(out, "audit.log"))
@@ -424,14 +426,20 @@ func (w *watcher) handle(a *pipeline.Auditor, o obs) error {
 			return err
 		}
 	} else {
+		// Review and block apart: what the user may do differs
+		// (risk.Decision.Advice).
+		dir := DirReview
+		if im.Decision == risk.Block {
+			dir = DirBlocked
+		}
 		if res.Encoded != nil {
-			if err := write(DirReview, safeName, res.Encoded); err != nil {
+			if err := write(dir, safeName, res.Encoded); err != nil {
 				return err
 			}
-			im.SafeCopy = filepath.ToSlash(filepath.Join(DirReview, safeName))
+			im.SafeCopy = filepath.ToSlash(filepath.Join(dir, safeName))
 		}
 		if im.Preview != nil {
-			if err := write(DirReview, base+".preview.jpg", im.Preview); err != nil {
+			if err := write(dir, base+".preview.jpg", im.Preview); err != nil {
 				return err
 			}
 		}
@@ -439,7 +447,7 @@ func (w *watcher) handle(a *pipeline.Auditor, o obs) error {
 		if err != nil {
 			return err
 		}
-		if err := write(DirReview, base+".json", entry); err != nil {
+		if err := write(dir, base+".json", entry); err != nil {
 			return err
 		}
 	}

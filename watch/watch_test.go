@@ -232,6 +232,18 @@ func TestWatchDrops(t *testing.T) {
 			t.Errorf("%s: log entry lacks versions or time: %+v", name, e)
 		}
 	}
+	// Review and block apart, each output hashed as written.
+	for name, dir := range map[string]string{"sub/face.jpg": DirReview, "slow/document.jpg": DirBlocked, "poster.jpg": DirApproved} {
+		e := by[name]
+		for _, o := range e.Outputs {
+			if !strings.HasPrefix(o, dir+"/") || len(e.OutputSHA256[o]) != 64 {
+				t.Errorf("%s: output %s (SHA-256 %q), want it in %s/ with its hash", name, o, e.OutputSHA256[o], dir)
+			}
+		}
+		if len(e.Outputs) == 0 {
+			t.Errorf("%s: no outputs", name)
+		}
+	}
 	if e := by["sub/face.jpg"]; e.Findings["face"] != 1 || len(e.Identifiers) == 0 {
 		t.Errorf("face.jpg: findings %v, identifiers %v", e.Findings, e.Identifiers)
 	}

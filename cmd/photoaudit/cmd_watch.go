@@ -25,8 +25,11 @@ func newWatchCommand() *cobra.Command {
 		Short: "Audit photos as they are dropped into a folder",
 		Long: `watch audits each photo dropped into the inbox once it is complete (size and time
 unchanged for --settle), and files the result under --out:
-  approved/    safe copies of photos that pass
-  review/      safe copy, annotated preview and report entry of photos to review or block
+  approved/    safe copies of photos that pass: post the safe copy
+  review/      safe copy, annotated preview and report entry of photos to review:
+               post the safe copy only after a person has looked at it and agrees
+  blocked/     the same for photos blocked: do not post, safe copy included, without
+               the compliance officer's sign-off
   quarantine/  files that could not be read, each with a .reason.txt
   originals/   the dropped files, moved there after their outputs are durably written
                (--keep-originals leaves them in the inbox)
