@@ -20,6 +20,12 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		var rf []risk.Finding
 		for _, f := range im.Findings {
 			kinds[string(f.Kind)] = true
+			if f.Kind == risk.KindMetadata {
+				// Stripped from every safe copy: the photo does not show
+				// it, and a capture date on every row read as a date
+				// exposed. The kinds column still says metadata.
+				continue
+			}
 			rf = append(rf, risk.Finding{Identifiers: f.Identifiers})
 		}
 		var ks []string

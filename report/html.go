@@ -16,6 +16,8 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"advice": func(d risk.Decision) string { return d.Advice() },
 	"ids":    idStrings[risk.Identifier],
 	"boxes":  func(b []int) string { return strings.Trim(fmt.Sprint(b), "[]") },
+	"triage": triage,
+	"rows":   rows,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>photoaudit report {{.Started}}</title>
@@ -34,12 +36,13 @@ section{border-top:2px solid #888;margin-top:2em;padding-top:1em}img{max-width:4
 detectors know. Safe copies have every finding covered and no metadata. Text below is masked.</p>
 <table><tr><th>Photos</th><th>Pass</th><th>Review</th><th>Block</th><th>Errors</th></tr>
 <tr><td>{{.Summary.Images}}</td><td>{{.Summary.Pass}}</td><td>{{.Summary.Review}}</td><td>{{.Summary.Block}}</td><td>{{.Summary.Errors}}</td></tr></table>
+<p>Riskiest first. Jump to: <a href="#decision-block">block</a> · <a href="#decision-review">review</a> · <a href="#decision-pass">pass</a> · <a href="#decision-error">errors</a></p>
 <table><tr><th>Photo</th><th>Decision</th><th>Score</th><th>Level</th><th>Findings</th><th>Safe copy</th></tr>
-{{range .Images}}<tr class="{{if .Error}}error{{else}}{{.Decision}}{{end}}"><td><a href="#{{.Source}}">{{.Source}}</a></td>
-<td>{{if .Error}}error{{else}}{{.Decision}}{{end}}</td><td>{{.Score}}</td><td>{{.Level}}</td><td>{{len .Findings}}</td><td>{{.SafeCopy}}</td></tr>
+{{$last := ""}}{{range triage .Images}}{{$d := "error"}}{{if not .Error}}{{$d = printf "%s" .Decision}}{{end}}<tr class="{{$d}}"{{if ne $d $last}} id="decision-{{$d}}"{{end}}>{{$last = $d}}<td><a href="#{{.Source}}">{{.Source}}</a></td>
+<td>{{$d}}</td><td>{{.Score}}</td><td>{{.Level}}</td><td>{{len .Findings}}</td><td>{{if .SafeCopy}}<a href="{{.SafeCopy}}">{{.SafeCopy}}</a>{{end}}</td></tr>
 {{end}}</table>
 {{if .Skipped}}<p>Skipped (not photos by name): {{range .Skipped}}{{.Source}} {{end}}</p>{{end}}
-{{range .Images}}<section id="{{.Source}}"><h2>{{.Source}}</h2>
+{{range triage .Images}}<section id="{{.Source}}"><h2>{{.Source}}</h2>
 {{if .Error}}<p class="error">Could not audit: {{.Error}}</p>{{else}}
 <p class="{{.Decision}}">Decision <b>{{.Decision}}</b>, score {{.Score}} ({{.Level}}), {{.Width}}×{{.Height}} px,
 {{if .Verified}}safe copy re-checked{{else}}safe copy NOT verified{{end}}.</p>
@@ -47,8 +50,9 @@ detectors know. Safe copies have every finding covered and no metadata. Text bel
 {{if .Rechecked}}<p>Re-checked on the safe copy: {{join .Rechecked}}.</p>{{end}}
 {{if .MetadataRemoved}}<p>Metadata in the original, none of it in the safe copy: {{join .MetadataRemoved}}.</p>{{end}}
 {{if .Preview}}<img alt="safe copy of {{.Source}} with findings marked" src="data:image/jpeg;base64,{{b64 .Preview}}">{{end}}
-{{if .Findings}}<table><tr><th>Kind</th><th>Identifiers</th><th>Text (masked)</th><th>Box x,y,w,h</th><th>Confidence</th><th>Detector</th><th>Redacted</th></tr>
-{{range .Findings}}<tr><td>{{.Kind}}</td><td>{{join (ids .Identifiers)}}</td><td>{{.MaskedText}}</td><td>{{boxes .Box}}</td><td>{{printf "%.2f" .Confidence}}</td><td>{{.Detector}}</td><td>{{.Redacted}}</td></tr>
+{{if .SafeCopy}}<p>Safe copy: <a href="{{.SafeCopy}}">{{.SafeCopy}}</a></p>{{end}}
+{{if .Findings}}<table><tr><th>Found</th><th>Text (masked)</th><th>Confidence</th><th>Redacted</th><th>Where (x, y, w, h px) and by what</th></tr>
+{{range rows .Findings}}<tr><td>{{.What}}</td><td>{{.MaskedText}}</td><td>{{printf "%.2f" .Confidence}}</td><td>{{if .Redacted}}yes{{else}}no{{end}}</td><td><small>{{boxes .Box}} · {{join .Detectors}}</small></td></tr>
 {{end}}</table>{{end}}{{end}}</section>
 {{end}}</body></html>
 `))

@@ -81,6 +81,17 @@ func TestWriters(t *testing.T) {
 	if b := rows[3]; b[0] != "b.jpg" || b[6] != "block" || b[10] != "date;name" {
 		t.Errorf("CSV row %q", b)
 	}
+	// A capture date in the metadata is stripped, not shown: it is a
+	// kind on the row, not an identifier the photo exposes.
+	m := Report{Images: []Image{{Source: "m.jpg", Decision: risk.Pass, Findings: []Finding{
+		FromRisk(risk.Finding{Kind: risk.KindMetadata, Identifiers: []risk.Identifier{risk.IDDate}, Redacted: true})}}}}
+	cs.Reset()
+	if err := m.WriteCSV(&cs); err != nil {
+		t.Fatal(err)
+	}
+	if rows, _ := csv.NewReader(&cs).ReadAll(); len(rows) != 2 || rows[1][9] != "metadata" || rows[1][10] != "" {
+		t.Errorf("metadata row %q, want kind metadata and no identifier", rows)
+	}
 }
 
 func TestReadJSONSchema(t *testing.T) {
@@ -145,5 +156,43 @@ func TestCSVFormulas(t *testing.T) {
 		if names[i] == "plain.jpg" && row[0] != "plain.jpg" {
 			t.Errorf("plain name changed to %q", row[0])
 		}
+	}
+}
+
+// The page lists photos riskiest first, says findings in words, and
+// shows one row for what two detectors both found.
+func TestTriage(t *testing.T) {
+	ims := []Image{
+		{Source: "a.jpg", Decision: risk.Pass},
+		{Source: "b.jpg", Decision: risk.Review, Score: 20},
+		{Source: "c.jpg", Error: "truncated"},
+		{Source: "d.jpg", Decision: risk.Block, Score: 60},
+		{Source: "e.jpg", Decision: risk.Review, Score: 40},
+	}
+	var order []string
+	for _, im := range triage(ims) {
+		order = append(order, im.Source)
+	}
+	if got := strings.Join(order, " "); got != "d.jpg e.jpg b.jpg a.jpg c.jpg" {
+		t.Errorf("order %s, want d.jpg e.jpg b.jpg a.jpg c.jpg", got)
+	}
+	for want, f := range map[string]Finding{
+		"face":                                  {Kind: risk.KindFace, Identifiers: []risk.Identifier{risk.IDFullFace}},
+		"name, date in text":                    {Kind: risk.KindText, Identifiers: []risk.Identifier{risk.IDName, risk.IDDate}},
+		"wristband or label with record number": {Kind: risk.KindWristband, Identifiers: []risk.Identifier{risk.IDRecord}},
+		"sign-in sheet with name":               {Kind: risk.KindSigninSheet, Identifiers: []risk.Identifier{risk.IDName}},
+		"file metadata with location":           {Kind: risk.KindMetadata, Identifiers: []risk.Identifier{risk.IDGeo}},
+	} {
+		if got := Describe(f); got != want {
+			t.Errorf("Describe(%+v) = %q, want %q", f, got, want)
+		}
+	}
+	rs := rows([]Finding{
+		{Kind: risk.KindText, Box: []int{10, 10, 100, 20}, MaskedText: "J*** S****", Detector: "tesseract", Confidence: 0.6},
+		{Kind: risk.KindText, Box: []int{12, 11, 100, 20}, MaskedText: "J*** S****", Detector: "tesseract-surface", Confidence: 0.9},
+		{Kind: risk.KindText, Box: []int{10, 300, 100, 20}, MaskedText: "J*** S****", Detector: "tesseract"},
+	})
+	if len(rs) != 2 || len(rs[0].Detectors) != 2 || rs[0].Confidence != 0.9 {
+		t.Errorf("rows %+v, want the first two merged at 0.9", rs)
 	}
 }
