@@ -262,7 +262,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		return nil, err
 	}
 	b := p.Image.Bounds()
-	im := report.Image{Source: rel, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
+	im := report.Image{Source: rel, Path: path, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
 
 	findings, first, err := w.detect.Photo(p)
 	if err != nil {
@@ -278,7 +278,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 	var safe *photo.Photo
 	verified := false
 	for round := 0; round < 3; round++ {
-		img = blur.Redact(img, regions(findings), w.opts.Redact)
+		img = blur.Redact(img, Regions(findings), w.opts.Redact)
 		for i := range findings {
 			findings[i].Redacted = true
 		}
@@ -294,7 +294,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = stillRisky(left)
+		left = StillRisky(left)
 		if len(left) == 0 {
 			verified = true
 			break

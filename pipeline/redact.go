@@ -10,8 +10,8 @@ import (
 	"photoaudit/risk"
 )
 
-// stillRisky keeps what the verify pass must not find in a safe copy.
-func stillRisky(fs []risk.Finding) []risk.Finding {
+// StillRisky keeps what the verify pass must not find in a safe copy.
+func StillRisky(fs []risk.Finding) []risk.Finding {
 	var out []risk.Finding
 	for _, f := range fs {
 		if len(f.Identifiers) > 0 && !f.Box.Empty() {
@@ -21,9 +21,9 @@ func stillRisky(fs []risk.Finding) []risk.Finding {
 	return out
 }
 
-// regions are the boxes to cover: every finding with a box. Faces get an
+// Regions are the boxes to cover: every finding with a box. Faces get an
 // ellipse, the rest a rectangle.
-func regions(fs []risk.Finding) []blur.Region {
+func Regions(fs []risk.Finding) []blur.Region {
 	var out []blur.Region
 	for _, f := range fs {
 		if f.Box.Empty() {

@@ -43,7 +43,10 @@ type Skip struct {
 
 // Image is one input photo's result.
 type Image struct {
-	Source   string        `json:"source"`
+	Source string `json:"source"`
+	// Path is the file the scan read, for photoaudit approve to render
+	// the safe copy again from the original.
+	Path     string        `json:"path,omitempty"`
 	SafeCopy string        `json:"safe_copy"`
 	Width    int           `json:"width"`
 	Height   int           `json:"height"`

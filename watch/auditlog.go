@@ -41,6 +41,12 @@ type LogEntry struct {
 	OutputSHA256  map[string]string `json:"output_sha256,omitempty"`
 	ToolVersion   string            `json:"tool_version"`
 	PolicyVersion string            `json:"policy_version"`
+	// A person's sign-off (photoaudit approve or reject): what they did,
+	// who they are, the consent references for what they kept visible.
+	// Never the identifying text itself.
+	Action  string   `json:"action,omitempty"`
+	By      string   `json:"by,omitempty"`
+	Consent []string `json:"consent,omitempty"`
 }
 
 // auditLog appends the store's outbox to audit.log, each line once.
@@ -200,4 +206,41 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// AppendLog appends e to dir's audit.log as its next line, numbered and
+// chained to the last line there, and syncs it: for a person's sign-off
+// in a scan's folder. A watch numbers its lines from its own store, so
+// its folder is refused (state.db there).
+func AppendLog(dir string, e *LogEntry) error {
+	if _, err := os.Stat(filepath.Join(dir, "state.db")); err == nil {
+		return fmt.Errorf("audit: %s is a watch's folder; sign-off there is not supported yet", dir)
+	}
+	path := filepath.Join(dir, "audit.log")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	defer f.Close()
+	l := &auditLog{f: f}
+	if err := l.recover(); err != nil {
+		return fmt.Errorf("audit: %s: %w", path, err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	e.Seq, e.Prev = l.last+1, ""
+	if trimmed := bytes.TrimSuffix(data, []byte("\n")); len(trimmed) > 0 {
+		sum := sha256.Sum256(trimmed[bytes.LastIndexByte(trimmed, '\n')+1:])
+		e.Prev = hex.EncodeToString(sum[:])
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return f.Sync()
 }
