@@ -150,6 +150,11 @@ func orient(img image.Image, o int) *image.NRGBA {
 	case 8:
 		return imaging.Rotate90(img)
 	}
+	if n, ok := img.(*image.NRGBA); ok && n.Rect.Min == (image.Point{}) && n.Stride == 4*n.Rect.Dx() {
+		// Already what everything downstream takes (a PNG decodes so):
+		// a copy would be one more full frame alive, 400 MB at 100 MP.
+		return n
+	}
 	return imaging.Clone(img)
 }
 
