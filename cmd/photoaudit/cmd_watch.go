@@ -65,6 +65,7 @@ stops (exit 0). Only one watch may use an --out folder at a time.`,
 			if af.Quiet {
 				log = io.Discard
 			}
+			setMemoryBudget(workers)
 			return watch.Run(cmd.Context(), watch.Options{
 				Inbox: inbox, Out: out, KeepOriginals: keep, Settle: settle, Rescan: rescan,
 				Workers: workers, Pipeline: popts, PolicyVersion: policyVersion(popts.Config), Log: log,
