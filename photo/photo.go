@@ -6,6 +6,8 @@ package photo
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -55,6 +57,9 @@ type Photo struct {
 	// Orientation is the EXIF orientation that was applied (1 when none).
 	Orientation int
 	Meta        Metadata
+	// SHA256 is the hex SHA-256 of the file's bytes (Load only): the
+	// original as the audit log records it.
+	SHA256 string
 }
 
 // Load reads and decodes the file at path.
@@ -85,6 +90,8 @@ func Load(path string, opts Options) (*Photo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("photo: %s: %w", path, err)
 	}
+	sum := sha256.Sum256(data)
+	p.SHA256 = hex.EncodeToString(sum[:])
 	return p, nil
 }
 

@@ -262,7 +262,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		return nil, err
 	}
 	b := p.Image.Bounds()
-	im := report.Image{Source: rel, Path: path, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
+	im := report.Image{Source: rel, Path: path, SHA256: p.SHA256, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
 
 	findings, first, err := w.detect.Photo(p)
 	if err != nil {

@@ -46,7 +46,9 @@ type Image struct {
 	Source string `json:"source"`
 	// Path is the file the scan read, for photoaudit approve to render
 	// the safe copy again from the original.
-	Path     string        `json:"path,omitempty"`
+	Path string `json:"path,omitempty"`
+	// SHA256 is the original file's, as read.
+	SHA256   string        `json:"sha256,omitempty"`
 	SafeCopy string        `json:"safe_copy"`
 	Width    int           `json:"width"`
 	Height   int           `json:"height"`

@@ -208,39 +208,82 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// AppendLog appends e to dir's audit.log as its next line, numbered and
-// chained to the last line there, and syncs it: for a person's sign-off
-// in a scan's folder. A watch numbers its lines from its own store, so
-// its folder is refused (state.db there).
-func AppendLog(dir string, e *LogEntry) error {
+// Appender appends lines to a folder's audit.log, each numbered after
+// and chained to the last line there, synced as written: for a scan's
+// and a person's sign-off lines. A watch numbers its lines from its own
+// store, so its folder is refused (state.db there).
+type Appender struct {
+	f    *os.File
+	last uint64
+	prev string
+}
+
+// OpenAppender opens dir's audit.log for appending, dropping a torn
+// last line.
+func OpenAppender(dir string) (*Appender, error) {
 	if _, err := os.Stat(filepath.Join(dir, "state.db")); err == nil {
-		return fmt.Errorf("audit: %s is a watch's folder; sign-off there is not supported yet", dir)
+		return nil, fmt.Errorf("audit: %s is a watch's folder; only the watch writes its log", dir)
 	}
 	path := filepath.Join(dir, "audit.log")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("audit: %w", err)
+		return nil, fmt.Errorf("audit: %w", err)
 	}
-	defer f.Close()
 	l := &auditLog{f: f}
 	if err := l.recover(); err != nil {
-		return fmt.Errorf("audit: %s: %w", path, err)
+		f.Close()
+		return nil, fmt.Errorf("audit: %s: %w", path, err)
 	}
-	data, err := os.ReadFile(path)
+	a := &Appender{f: f, last: l.last}
+	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("audit: %w", err)
+		f.Close()
+		return nil, fmt.Errorf("audit: %w", err)
 	}
-	e.Seq, e.Prev = l.last+1, ""
-	if trimmed := bytes.TrimSuffix(data, []byte("\n")); len(trimmed) > 0 {
+	if size := st.Size(); size > 0 {
+		from := max(0, size-64<<10)
+		buf := make([]byte, size-from)
+		if _, err := f.ReadAt(buf, from); err != nil && err != io.EOF {
+			f.Close()
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		trimmed := bytes.TrimSuffix(buf, []byte("\n"))
 		sum := sha256.Sum256(trimmed[bytes.LastIndexByte(trimmed, '\n')+1:])
-		e.Prev = hex.EncodeToString(sum[:])
+		a.prev = hex.EncodeToString(sum[:])
 	}
+	return a, nil
+}
+
+// Append writes e as the next line and syncs it.
+func (a *Appender) Append(e *LogEntry) error {
+	e.Seq, e.Prev = a.last+1, a.prev
 	line, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if _, err := a.f.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	return f.Sync()
+	if err := a.f.Sync(); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	sum := sha256.Sum256(line)
+	a.last, a.prev = e.Seq, hex.EncodeToString(sum[:])
+	return nil
+}
+
+// Close closes the log.
+func (a *Appender) Close() error { return a.f.Close() }
+
+// AppendLog appends e to dir's audit.log (OpenAppender, Append, Close).
+func AppendLog(dir string, e *LogEntry) error {
+	a, err := OpenAppender(dir)
+	if err != nil {
+		return err
+	}
+	if err := a.Append(e); err != nil {
+		a.Close()
+		return err
+	}
+	return a.Close()
 }

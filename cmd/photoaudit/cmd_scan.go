@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +24,7 @@ import (
 	"photoaudit/pipeline"
 	"photoaudit/report"
 	"photoaudit/risk"
+	"photoaudit/watch"
 )
 
 // auditFlags are the flags every command that runs the pipeline takes.
@@ -161,6 +165,13 @@ func runScan(cmd *cobra.Command, opts scanOptions, args []string) error {
 	progress := newProgress(stderr, len(inputs), opts.Quiet)
 	setMemoryBudget(popts.Workers)
 	rep, err := pipeline.Run(cmd.Context(), inputs, skipped, popts, progress)
+	if rep != nil && opts.shard.N <= 1 {
+		// Shares of one library write to one folder at once: one chain
+		// cannot take their lines; their reports are merged instead.
+		if lerr := logScan(opts.Out, rep, policyVersion(popts.Config)); lerr != nil && err == nil {
+			err = lerr
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -274,4 +285,44 @@ func printable(s string, limit int) string {
 		s = "…" + string(r[len(r)-limit+1:])
 	}
 	return s
+}
+
+// logScan appends a line a photo to out's audit.log: the original's and
+// the safe copy's SHA-256, the decision and what was found, by kind and
+// identifier, never the text.
+func logScan(out string, rep *report.Report, policy string) error {
+	a, err := watch.OpenAppender(out)
+	if err != nil {
+		return err
+	}
+	for _, im := range rep.Images {
+		e := &watch.LogEntry{Time: time.Now().UTC(), SHA256: im.SHA256, Source: im.Source, Action: "scan",
+			Decision: string(im.Decision), Score: im.Score, Level: string(im.Level), Verified: im.Verified,
+			Findings: map[string]int{}, Outputs: []string{}, Reason: im.Error,
+			ToolVersion: rep.ToolVersion, PolicyVersion: policy}
+		if im.Error != "" {
+			e.Decision = "error"
+		}
+		for _, f := range im.Findings {
+			e.Findings[string(f.Kind)]++
+			for _, id := range f.Identifiers {
+				if !slices.Contains(e.Identifiers, string(id)) {
+					e.Identifiers = append(e.Identifiers, string(id))
+				}
+			}
+		}
+		if im.SafeCopy != "" {
+			data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(im.SafeCopy)))
+			if err == nil {
+				sum := sha256.Sum256(data)
+				e.Outputs = []string{im.SafeCopy}
+				e.OutputSHA256 = map[string]string{im.SafeCopy: hex.EncodeToString(sum[:])}
+			}
+		}
+		if err := a.Append(e); err != nil {
+			a.Close()
+			return err
+		}
+	}
+	return a.Close()
 }

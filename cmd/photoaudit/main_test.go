@@ -84,6 +84,20 @@ func TestExitCodes(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "o4", "report.json")); err != nil {
 		t.Errorf("a run with an unreadable input wrote no report: %v", err)
 	}
+	// Every scan logs its photos, errors too, in a chain that verifies;
+	// audit verify says so with exit 0, and 1 once a line is changed.
+	log, _ := os.ReadFile(filepath.Join(dir, "o4", "audit.log"))
+	if lines := strings.Split(strings.TrimSpace(string(log)), "\n"); len(lines) != 2 ||
+		!strings.Contains(string(log), `"action":"scan"`) || !strings.Contains(string(log), `"decision":"error"`) {
+		t.Errorf("scan's audit log:\n%s", log)
+	}
+	if code, out := run(t, "audit", "verify", filepath.Join(dir, "o4")); code != exitOK {
+		t.Errorf("audit verify: exit %d:\n%s", code, out)
+	}
+	os.WriteFile(filepath.Join(dir, "o4", "audit.log"), []byte(strings.Replace(string(log), `"decision":"pass"`, `"decision":"block"`, 1)), 0o644)
+	if code, _ := run(t, "audit", "verify", filepath.Join(dir, "o4")); code != exitRisky {
+		t.Errorf("audit verify of an edited log: exit %d, want %d", code, exitRisky)
+	}
 }
 
 func TestConfigFile(t *testing.T) {
