@@ -42,9 +42,13 @@ type Config struct {
 	// to the config file; # starts a comment.
 	AllowFile string `yaml:"allow_file" json:"allow_file,omitempty"`
 	DenyFile  string `yaml:"deny_file" json:"deny_file,omitempty"`
+	// Staff is the roster: each entry's name, consent reference and
+	// policy for a badge that shows it (keep, or redact as a patient's).
+	Staff []ocr.Staff `yaml:"staff" json:"-"`
 	// Counts for the report, so that lists are not copied into it.
 	AllowCount int `yaml:"-" json:"allow_entries"`
 	DenyCount  int `yaml:"-" json:"deny_entries"`
+	StaffCount int `yaml:"-" json:"staff_entries"`
 }
 
 // Default returns the documented defaults.
@@ -107,12 +111,23 @@ func (c *Config) Validate() error {
 	if c.Workers < 0 {
 		return fmt.Errorf("config: workers must not be negative")
 	}
-	c.AllowCount, c.DenyCount = len(c.Allow), len(c.Deny)
+	for i, s := range c.Staff {
+		switch {
+		case strings.TrimSpace(s.Name) == "":
+			return fmt.Errorf("config: staff entry %d has no name", i+1)
+		case s.Policy != "" && s.Policy != "keep" && s.Policy != "redact":
+			return fmt.Errorf("config: staff entry %d (%s): policy %q, want keep or redact", i+1, s.Name, s.Policy)
+		case s.Policy == "keep" && strings.TrimSpace(s.Consent) == "":
+			return fmt.Errorf("config: staff entry %d (%s) is kept visible without a consent reference", i+1, s.Name)
+		}
+	}
+	c.AllowCount, c.DenyCount, c.StaffCount = len(c.Allow), len(c.Deny), len(c.Staff)
 	return nil
 }
 
-// Lists returns the allow and deny lists for the classifier.
-func (c Config) Lists() ocr.Lists { return ocr.Lists{Allow: c.Allow, Deny: c.Deny} }
+// Lists returns the allow and deny lists and the roster for the
+// classifier.
+func (c Config) Lists() ocr.Lists { return ocr.Lists{Allow: c.Allow, Deny: c.Deny, Staff: c.Staff} }
 
 func readList(path string) ([]string, error) {
 	f, err := os.Open(path)

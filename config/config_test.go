@@ -19,6 +19,9 @@ func TestLoadExample(t *testing.T) {
 	if len(c.Allow) != 2 || c.AllowCount != 2 {
 		t.Errorf("allow list %v", c.Allow)
 	}
+	if l := c.Lists(); len(l.Staff) != 2 || !l.Staff[0].Keeps() || l.Staff[1].Keeps() || c.StaffCount != 2 {
+		t.Errorf("staff roster %+v", l.Staff)
+	}
 	// Keys left out keep their defaults, including weights not listed.
 	if c.Policy.Weights["ssn"] != d.Policy.Weights["ssn"] {
 		t.Errorf("ssn weight %v, want default %v", c.Policy.Weights["ssn"], d.Policy.Weights["ssn"])
@@ -46,6 +49,9 @@ func TestLoadErrors(t *testing.T) {
 		"method.yaml":  "redact:\n  method: smudge\n",
 		"order.yaml":   "policy:\n  review_at: 60\n  block_at: 40\n",
 		"missing.yaml": "allow_file: nowhere.txt\n",
+		"consent.yaml": "staff:\n  - {name: Amelia Hart, policy: keep}\n",
+		"policy.yaml":  "staff:\n  - {name: Amelia Hart, consent: S-1, policy: show}\n",
+		"noname.yaml":  "staff:\n  - {consent: S-1, policy: keep}\n",
 	} {
 		if _, err := Load(write(name, body)); err == nil {
 			t.Errorf("%s: loaded without error", name)

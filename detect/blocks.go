@@ -302,7 +302,14 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 		}
 		why, risky := v.risky(len(blk.lines), blk.length())
 		var card image.Rectangle
-		if !risky && len(blk.lines) <= cardLines && blk.length() >= cardMinLength {
+		staff, entry := ocr.StaffIn(d.opts.Lists.Staff, text)
+		if !risky && entry > 0 && staff.Keeps() {
+			// A staff member on the roster who agreed to be shown: the
+			// badge stays, and the report says which entry decided it.
+			out = append(out, risk.Finding{Kind: risk.KindBadge, Confidence: 1, Identifiers: []risk.Identifier{},
+				MaskedText: fmt.Sprintf("staff on the roster (entry %d), kept visible", entry), Detector: "roster" + suffix,
+				Consent: staff.Consent})
+		} else if !risky && len(blk.lines) <= cardLines && blk.length() >= cardMinLength {
 			// A few lines on a card of their own beside a photo: a staff
 			// or patient ID, which names its wearer however its name
 			// reads (a monospace name, tilted, read as "witchell").

@@ -2,10 +2,13 @@ package detect
 
 import (
 	"image"
+	"image/color"
 	"slices"
 	"strings"
 	"testing"
 
+	"photoaudit/internal/fixture"
+	"photoaudit/ocr"
 	"photoaudit/risk"
 	"photoaudit/vision"
 )
@@ -119,5 +122,50 @@ func TestPages(t *testing.T) {
 		if js[i].risky {
 			t.Errorf("block %d (%v) made risky: %+v", i, js[i].blk.box, js[i])
 		}
+	}
+}
+
+// A staff badge is redacted whole; with its wearer on the roster as
+// "keep", it stays, and the report names the entry and its consent.
+func TestRosterKeepsBadge(t *testing.T) {
+	img := fixture.Dark(1600, 1200, 7)
+	badge := fixture.StaffBadge(img, 1100, 700, 1.2, -6, color.NRGBA{200, 40, 50, 255}, fixture.FontRegular, "Karen Mitchell", "Medical Assistant")
+	look := func(staff []ocr.Staff) []risk.Finding {
+		opts := DefaultOptions()
+		opts.Lists.Staff = staff
+		d, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		fs, _, err := d.Look(img, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	covers := func(fs []risk.Finding) bool {
+		for _, f := range fs {
+			if in := f.Box.Intersect(badge.Box); 2*in.Dx()*in.Dy() >= badge.Box.Dx()*badge.Box.Dy()/2 {
+				return true
+			}
+		}
+		return false
+	}
+	if fs := look(nil); !covers(fs) {
+		t.Fatalf("no roster: the badge %v is not covered: %+v", badge.Box, fs)
+	}
+	fs := look([]ocr.Staff{{Name: "Linda Martin", Policy: "redact"}, {Name: "Karen Mitchell", Consent: "STAFF-2026-07", Policy: "keep"}})
+	if covers(fs) {
+		t.Errorf("kept by the roster, the badge is still covered: %+v", fs)
+	}
+	kept := false
+	for _, f := range fs {
+		if f.Consent == "STAFF-2026-07" && strings.Contains(f.MaskedText, "entry 2") && f.Box.Empty() {
+			kept = true
+		}
+	}
+	if !kept {
+		t.Errorf("no finding names roster entry 2 and its consent: %+v", fs)
 	}
 }

@@ -16,6 +16,45 @@ import (
 type Lists struct {
 	Allow []string `yaml:"allow" json:"allow,omitempty"`
 	Deny  []string `yaml:"deny" json:"deny,omitempty"`
+	// Staff is the practice's roster: a staff member's name on a badge
+	// is kept visible (Policy "keep", under their Consent reference) or
+	// redacted like a patient's ("redact", the default).
+	Staff []Staff `yaml:"staff" json:"-"`
+}
+
+// Staff is one entry of the roster.
+type Staff struct {
+	Name    string `yaml:"name"`
+	Consent string `yaml:"consent"`
+	Policy  string `yaml:"policy"` // keep or redact
+}
+
+// Keeps says whether the entry keeps its name and badge visible.
+func (s Staff) Keeps() bool { return s.Policy == "keep" }
+
+// StaffIn returns the roster entry whose name text holds (tolerant of
+// OCR errors, as the allow list is), and its number from 1; 0 when none.
+func StaffIn(staff []Staff, text string) (Staff, int) {
+	toks := tokens(text)
+	for i, s := range staff {
+		name := tokens(s.Name)
+		if len(name) == 0 || len(toks) < len(name) {
+			continue
+		}
+		for at := 0; at+len(name) <= len(toks); at++ {
+			ok := true
+			for j, w := range name {
+				if !Similar(toks[at+j], w) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				return s, i + 1
+			}
+		}
+	}
+	return Staff{}, 0
 }
 
 // Match is a line of text that exposes identifiers. Text is the raw text
@@ -48,6 +87,17 @@ func NewClassifier(lists Lists) *Classifier {
 	for _, s := range lists.Deny {
 		if t := tokens(s); len(t) > 0 {
 			c.deny = append(c.deny, t)
+		}
+	}
+	// The roster's names: kept ones are the practice's to show, the
+	// rest are always identifiers.
+	for _, s := range lists.Staff {
+		if t := tokens(s.Name); len(t) > 0 {
+			if s.Keeps() {
+				c.allow = append(c.allow, t)
+			} else {
+				c.deny = append(c.deny, t)
+			}
 		}
 	}
 	return c

@@ -82,13 +82,15 @@ type Finding struct {
 	MaskedText  string            `json:"masked_text,omitempty"`
 	Detector    string            `json:"detector"`
 	Redacted    bool              `json:"redacted"`
+	// Consent is the reference under which it is left visible.
+	Consent string `json:"consent,omitempty"`
 }
 
 // FromRisk converts a finding for the report.
 func FromRisk(f risk.Finding) Finding {
 	out := Finding{
 		Kind: f.Kind, Confidence: round(f.Confidence), Identifiers: f.Identifiers,
-		MaskedText: f.MaskedText, Detector: f.Detector, Redacted: f.Redacted,
+		MaskedText: f.MaskedText, Detector: f.Detector, Redacted: f.Redacted, Consent: f.Consent,
 	}
 	if out.Identifiers == nil {
 		out.Identifiers = []risk.Identifier{}

@@ -65,6 +65,10 @@ type Finding struct {
 	// Redacted says the safe copy has this finding covered (or, for
 	// metadata, stripped).
 	Redacted bool
+	// Consent is the consent reference under which the finding is left
+	// visible (a staff member on the roster); such a finding has no box
+	// to cover and no identifier.
+	Consent string
 }
 
 // Level buckets a score for people.
