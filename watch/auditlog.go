@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"photoaudit/pipeline"
 )
 
 // LogEntry is one line of audit.log: what was decided about one photo,
@@ -171,7 +173,7 @@ func VerifyLog(dir string) (lines int, problems []string, err error) {
 		}
 	}
 	for out, sum := range want {
-		got, err := fileSHA256(filepath.Join(dir, filepath.FromSlash(out)))
+		got, err := pipeline.HashFile(filepath.Join(dir, filepath.FromSlash(out)))
 		switch {
 		case err != nil:
 			problems = append(problems, fmt.Sprintf("%s: recorded as approved, now unreadable: %v", out, err))
@@ -193,19 +195,6 @@ func VerifyLog(dir string) (lines int, problems []string, err error) {
 		return lines, problems, ErrLogBroken
 	}
 	return lines, nil, nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Appender appends lines to a folder's audit.log, each numbered after
