@@ -293,3 +293,10 @@ func splitGaps(l Line) []Line {
 	}
 	return append(out, cur)
 }
+
+// Version is the Tesseract library's version, for photoaudit version.
+func Version() (string, error) {
+	c := gosseract.NewClient()
+	v := c.Version()
+	return v, c.Close()
+}

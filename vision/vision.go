@@ -866,3 +866,6 @@ func containment(a, b image.Rectangle) float64 {
 }
 
 func area(r image.Rectangle) float64 { return float64(r.Dx()) * float64(r.Dy()) }
+
+// OpenCVVersion is the linked OpenCV's version, for photoaudit version.
+func OpenCVVersion() string { return gocv.OpenCVVersion() }

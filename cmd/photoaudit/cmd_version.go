@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/otiai10/gosseract/v2"
 	"github.com/spf13/cobra"
-	"gocv.io/x/gocv"
+
+	"photoaudit/ocr"
+	"photoaudit/vision"
 )
 
 func newVersionCommand() *cobra.Command {
@@ -15,13 +16,12 @@ func newVersionCommand() *cobra.Command {
 		Short: "Print photoaudit's version and its OpenCV and Tesseract versions",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c := gosseract.NewClient()
-			tess := c.Version()
-			if err := c.Close(); err != nil {
+			tess, err := ocr.Version()
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "photoaudit %s (%s, OpenCV %s, Tesseract %s)\n",
-				version, runtime.Version(), gocv.OpenCVVersion(), tess)
+				version, runtime.Version(), vision.OpenCVVersion(), tess)
 			return nil
 		},
 	}
