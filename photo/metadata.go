@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rwcarlsen/goexif/exif"
@@ -91,8 +92,8 @@ func readMetadata(data []byte) Metadata {
 		m.XMP = m.XMP || bytes.Contains(data, []byte(mark))
 	}
 	m.IPTC = bytes.Contains(data, []byte("Photoshop 3.0\x008BIM"))
-	m.Blocks = metadataBlocks(data)
 	block, ok := exifBlock(data)
+	m.Blocks = metadataBlocks(data, ok)
 	if !ok {
 		return m
 	}
@@ -139,56 +140,31 @@ func readMetadata(data []byte) Metadata {
 // APP1 "Exif" segment (whichever APP1 it is: goexif looked at the first,
 // so an XMP segment before it hid the GPS), a PNG's eXIf chunk, a WebP's
 // EXIF chunk, or a TIFF file itself.
-func exifBlock(data []byte) ([]byte, bool) {
+func exifBlock(data []byte) (block []byte, found bool) {
 	exifHeader := []byte("Exif\x00\x00")
 	switch {
-	case len(data) > 4 && data[0] == 0xFF && data[1] == 0xD8: // JPEG
-		for i := 2; i+4 <= len(data) && data[i] == 0xFF; {
-			marker := data[i+1]
-			if marker == 0xFF { // fill byte before a marker
-				i++
-				continue
-			}
-			if marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01 {
-				i += 2 // no length
-				continue
-			}
-			if marker == 0xDA || marker == 0xD9 { // image data: no more metadata
-				break
-			}
-			n := int(binary.BigEndian.Uint16(data[i+2:]))
-			if n < 2 { // the length counts its own two bytes
-				break
-			}
-			seg := data[i+4 : min(len(data), i+2+n)]
+	case isJPEG(data):
+		jpegSegments(data, func(marker byte, seg []byte) bool {
 			if marker == 0xE1 && bytes.HasPrefix(seg, exifHeader) {
-				return seg[len(exifHeader):], true
+				block, found = seg[len(exifHeader):], true
 			}
-			i += 2 + n
-		}
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		for i := 8; i+8 <= len(data); {
-			n := int(binary.BigEndian.Uint32(data[i:]))
-			if n < 0 || i+12+n > len(data) {
-				break
+			return !found
+		})
+	case isPNG(data):
+		pngChunks(data, func(kind string, body []byte) bool {
+			if kind == "eXIf" {
+				block, found = body, true
 			}
-			if string(data[i+4:i+8]) == "eXIf" {
-				return data[i+8 : i+8+n], true
+			return !found
+		})
+	case isWebP(data):
+		webpChunks(data, func(kind string, body []byte) bool {
+			if kind == "EXIF" {
+				block, found = bytes.TrimPrefix(body, exifHeader), true
 			}
-			i += 12 + n
-		}
-	case len(data) > 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
-		for i := 12; i+8 <= len(data); {
-			n := int(binary.LittleEndian.Uint32(data[i+4:]))
-			if n < 0 || i+8+n > len(data) {
-				break
-			}
-			if string(data[i:i+4]) == "EXIF" {
-				return bytes.TrimPrefix(data[i+8:i+8+n], exifHeader), true
-			}
-			i += 8 + n + n%2
-		}
-	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
+			return !found
+		})
+	case isTIFF(data):
 		return data, true
 	case isHEIF(data):
 		// The Exif item's payload is an offset, then (after "Exif\0\0"
@@ -208,7 +184,73 @@ func exifBlock(data []byte) ([]byte, bool) {
 			}
 		}
 	}
-	return nil, false
+	return block, found
+}
+
+func isJPEG(data []byte) bool { return len(data) > 4 && data[0] == 0xFF && data[1] == 0xD8 }
+func isPNG(data []byte) bool  { return bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) }
+func isWebP(data []byte) bool {
+	return len(data) > 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP"
+}
+func isTIFF(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*"))
+}
+
+// jpegSegments calls f with the marker and payload of each of a JPEG's
+// segments before its image data, until f returns false.
+func jpegSegments(data []byte, f func(marker byte, seg []byte) bool) {
+	for i := 2; i+4 <= len(data) && data[i] == 0xFF; {
+		marker := data[i+1]
+		if marker == 0xFF { // fill byte before a marker
+			i++
+			continue
+		}
+		if marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01 {
+			i += 2 // no length
+			continue
+		}
+		if marker == 0xDA || marker == 0xD9 { // image data: no more metadata
+			return
+		}
+		n := int(binary.BigEndian.Uint16(data[i+2:]))
+		if n < 2 { // the length counts its own two bytes
+			return
+		}
+		if !f(marker, data[i+4:min(len(data), i+2+n)]) {
+			return
+		}
+		i += 2 + n
+	}
+}
+
+// pngChunks calls f with the type and body of each of a PNG's chunks,
+// until f returns false.
+func pngChunks(data []byte, f func(kind string, body []byte) bool) {
+	for i := 8; i+8 <= len(data); {
+		n := int(binary.BigEndian.Uint32(data[i:]))
+		if n < 0 || i+12+n > len(data) {
+			return
+		}
+		if !f(string(data[i+4:i+8]), data[i+8:i+8+n]) {
+			return
+		}
+		i += 12 + n
+	}
+}
+
+// webpChunks calls f with the FourCC and body of each of a WebP's RIFF
+// chunks, until f returns false.
+func webpChunks(data []byte, f func(kind string, body []byte) bool) {
+	for i := 12; i+8 <= len(data); {
+		n := int(binary.LittleEndian.Uint32(data[i+4:]))
+		if n < 0 || i+8+n > len(data) {
+			return
+		}
+		if !f(string(data[i:i+4]), data[i+8:i+8+n]) {
+			return
+		}
+		i += 8 + n + n%2
+	}
 }
 
 // exifSane says whether every entry of every IFD goexif reads (the IFD0
@@ -290,36 +332,16 @@ func str(x *exif.Exif, f exif.FieldName) string {
 // comments), a PNG (ancillary text, EXIF, ICC and time chunks), a WebP
 // (EXIF, XMP and ICC chunks) or a TIFF (its tags past the image's own,
 // as one "TIFF tags" block), once each in file order.
-func metadataBlocks(data []byte) []string {
+func metadataBlocks(data []byte, hasEXIF bool) []string {
 	var out []string
 	add := func(name string) {
-		for _, n := range out {
-			if n == name {
-				return
-			}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
 		}
-		out = append(out, name)
 	}
 	switch {
-	case len(data) > 4 && data[0] == 0xFF && data[1] == 0xD8: // JPEG
-		for i := 2; i+4 <= len(data) && data[i] == 0xFF; {
-			marker := data[i+1]
-			if marker == 0xFF {
-				i++
-				continue
-			}
-			if marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01 {
-				i += 2
-				continue
-			}
-			if marker == 0xDA || marker == 0xD9 {
-				break
-			}
-			n := int(binary.BigEndian.Uint16(data[i+2:]))
-			if n < 2 {
-				break
-			}
-			seg := data[i+4 : min(len(data), i+2+n)]
+	case isJPEG(data):
+		jpegSegments(data, func(marker byte, seg []byte) bool {
 			switch {
 			case marker == 0xE1 && bytes.HasPrefix(seg, []byte("Exif\x00")):
 				add("EXIF")
@@ -338,45 +360,36 @@ func metadataBlocks(data []byte) []string {
 			case marker >= 0xE0 && marker <= 0xEF:
 				add(fmt.Sprintf("APP%d segment", marker-0xE0))
 			}
-			i += 2 + n
-		}
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+			return true
+		})
+	case isPNG(data):
 		names := map[string]string{"eXIf": "EXIF", "tEXt": "PNG text", "zTXt": "PNG text", "iTXt": "PNG text",
 			"iCCP": "ICC profile", "tIME": "PNG time"}
-		for i := 8; i+8 <= len(data); {
-			n := int(binary.BigEndian.Uint32(data[i:]))
-			if n < 0 || i+12+n > len(data) {
-				break
-			}
-			kind := string(data[i+4 : i+8])
+		pngChunks(data, func(kind string, body []byte) bool {
 			if name, ok := names[kind]; ok {
-				if kind == "iTXt" && bytes.HasPrefix(data[i+8:i+8+n], []byte("XML:com.adobe.xmp")) {
+				if kind == "iTXt" && bytes.HasPrefix(body, []byte("XML:com.adobe.xmp")) {
 					name = "XMP"
 				}
 				add(name)
 			}
-			i += 12 + n
-		}
-	case len(data) > 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+			return true
+		})
+	case isWebP(data):
 		names := map[string]string{"EXIF": "EXIF", "XMP ": "XMP", "ICCP": "ICC profile"}
-		for i := 12; i+8 <= len(data); {
-			n := int(binary.LittleEndian.Uint32(data[i+4:]))
-			if n < 0 || i+8+n > len(data) {
-				break
-			}
-			if name, ok := names[string(data[i:i+4])]; ok {
+		webpChunks(data, func(kind string, _ []byte) bool {
+			if name, ok := names[kind]; ok {
 				add(name)
 			}
-			i += 8 + n + n%2
-		}
+			return true
+		})
 	case isHEIF(data):
-		if _, ok := exifBlock(data); ok {
+		if hasEXIF {
 			add("EXIF")
 		}
 		if bytes.Contains(data, []byte("<x:xmpmeta")) {
 			add("XMP")
 		}
-	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
+	case isTIFF(data):
 		for _, tag := range tiffTags(data) {
 			if name, ok := tiffMetaTags[tag]; ok {
 				add(name)
