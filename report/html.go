@@ -14,7 +14,6 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"b64":    func(b []byte) string { return base64.StdEncoding.EncodeToString(b) },
 	"join":   func(ids []string) string { return strings.Join(ids, ", ") },
 	"advice": func(d risk.Decision) string { return d.Advice() },
-	"ids":    idStrings[risk.Identifier],
 	"boxes":  func(b []int) string { return strings.Trim(fmt.Sprint(b), "[]") },
 	"triage": triage,
 	"rows":   rows,

@@ -162,11 +162,3 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 	}
 	return &r, nil
 }
-
-func idStrings[T ~string](ids []T) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = string(id)
-	}
-	return out
-}
