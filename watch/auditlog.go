@@ -10,11 +10,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"photoaudit/pipeline"
+	"photoaudit/report"
 )
 
 // LogEntry is one line of audit.log: what was decided about one photo,
@@ -49,6 +51,19 @@ type LogEntry struct {
 	Action  string   `json:"action,omitempty"`
 	By      string   `json:"by,omitempty"`
 	Consent []string `json:"consent,omitempty"`
+}
+
+// AddFindings counts fs by kind and adds the identifiers they expose,
+// each once, in the order first seen.
+func (e *LogEntry) AddFindings(fs []report.Finding) {
+	for _, f := range fs {
+		e.Findings[string(f.Kind)]++
+		for _, id := range f.Identifiers {
+			if !slices.Contains(e.Identifiers, string(id)) {
+				e.Identifiers = append(e.Identifiers, string(id))
+			}
+		}
+	}
 }
 
 // auditLog appends the store's outbox to audit.log, each line once.

@@ -33,7 +33,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -454,14 +453,7 @@ func (w *watcher) handle(a *pipeline.Auditor, o obs) error {
 	e := w.entry(sum, rel, outputs)
 	e.OutputSHA256 = sums
 	e.Decision, e.Score, e.Level, e.Verified = string(im.Decision), im.Score, string(im.Level), im.Verified
-	for _, f := range im.Findings {
-		e.Findings[string(f.Kind)]++
-		for _, id := range f.Identifiers {
-			if !slices.Contains(e.Identifiers, string(id)) {
-				e.Identifiers = append(e.Identifiers, string(id))
-			}
-		}
-	}
+	e.AddFindings(im.Findings)
 	if err := w.record(Record{SHA256: sum, Source: rel, Decision: e.Decision, Outputs: outputs, Time: e.Time}, e); err != nil {
 		return err
 	}

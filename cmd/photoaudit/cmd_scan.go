@@ -303,15 +303,10 @@ func logScan(out string, rep *report.Report, policy string) error {
 		if im.Error != "" {
 			e.Decision = "error"
 		}
+		e.AddFindings(im.Findings)
 		for _, f := range im.Findings {
 			if f.Consent != "" && !slices.Contains(e.Consent, f.Consent) {
 				e.Consent = append(e.Consent, f.Consent) // a roster entry kept visible
-			}
-			e.Findings[string(f.Kind)]++
-			for _, id := range f.Identifiers {
-				if !slices.Contains(e.Identifiers, string(id)) {
-					e.Identifiers = append(e.Identifiers, string(id))
-				}
 			}
 		}
 		if im.SafeCopy != "" {
