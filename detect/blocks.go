@@ -474,7 +474,7 @@ func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes [
 	if on(found, image.Point{}) >= evidenceLines {
 		return true, nil
 	}
-	box := s.Box.Inset(-min(s.Box.Dx(), s.Box.Dy()) / 30).Intersect(img.Bounds())
+	box := readBox(img, s)
 	crop, err := d.surfaceLines(img, box)
 	if err != nil {
 		return false, err

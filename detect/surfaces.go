@@ -64,7 +64,7 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 	if !ok {
 		return nil, nil
 	}
-	box := s.Box.Inset(-min(s.Box.Dx(), s.Box.Dy()) / 30).Intersect(img.Bounds())
+	box := readBox(img, s)
 	lines, err := d.reader.Read(sub.SubImage(box))
 	if err != nil {
 		return nil, err
@@ -173,6 +173,13 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 	}
 	slices.Sort(region.Identifiers)
 	return append(out, region), nil
+}
+
+// readBox is the part of img a surface is read from: its box with a
+// thirtieth of its short side around it. The evidence a surface needs
+// and its reading cut out the same box (and share its lines).
+func readBox(img image.Image, s vision.Surface) image.Rectangle {
+	return s.Box.Inset(-min(s.Box.Dx(), s.Box.Dy()) / 30).Intersect(img.Bounds())
 }
 
 // readTurned reads a surface square on and turned: rectified from its
