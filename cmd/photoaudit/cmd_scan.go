@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -310,11 +308,9 @@ func logScan(out string, rep *report.Report, policy string) error {
 			}
 		}
 		if im.SafeCopy != "" {
-			data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(im.SafeCopy)))
-			if err == nil {
-				sum := sha256.Sum256(data)
+			if sum, err := pipeline.HashFile(filepath.Join(out, filepath.FromSlash(im.SafeCopy))); err == nil {
 				e.Outputs = []string{im.SafeCopy}
-				e.OutputSHA256 = map[string]string{im.SafeCopy: hex.EncodeToString(sum[:])}
+				e.OutputSHA256 = map[string]string{im.SafeCopy: sum}
 			}
 		}
 		if err := a.Append(e); err != nil {
