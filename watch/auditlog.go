@@ -68,8 +68,9 @@ func (e *LogEntry) AddFindings(fs []report.Finding) {
 
 // auditLog appends the store's outbox to audit.log, each line once.
 type auditLog struct {
-	f    *os.File
-	last uint64 // sequence number of the last complete line
+	f       *os.File
+	last    uint64 // sequence number of the last complete line
+	lastSum string // and its hex SHA-256, which the next line carries
 }
 
 // openAuditLog opens path and drops a torn last line (a crash mid-write);
@@ -115,6 +116,8 @@ func (l *auditLog) recover() error {
 			return fmt.Errorf("last line: %w", err)
 		}
 		l.last = e.Seq
+		sum := sha256.Sum256(lines[len(lines)-1])
+		l.lastSum = hex.EncodeToString(sum[:])
 	}
 	_, err = l.f.Seek(0, io.SeekEnd)
 	return err
@@ -238,24 +241,7 @@ func OpenAppender(dir string) (*Appender, error) {
 		f.Close()
 		return nil, fmt.Errorf("audit: %s: %w", path, err)
 	}
-	a := &Appender{f: f, last: l.last}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	if size := st.Size(); size > 0 {
-		from := max(0, size-64<<10)
-		buf := make([]byte, size-from)
-		if _, err := f.ReadAt(buf, from); err != nil && err != io.EOF {
-			f.Close()
-			return nil, fmt.Errorf("audit: %w", err)
-		}
-		trimmed := bytes.TrimSuffix(buf, []byte("\n"))
-		sum := sha256.Sum256(trimmed[bytes.LastIndexByte(trimmed, '\n')+1:])
-		a.prev = hex.EncodeToString(sum[:])
-	}
-	return a, nil
+	return &Appender{f: f, last: l.last, prev: l.lastSum}, nil
 }
 
 // Append writes e as the next line and syncs it.
