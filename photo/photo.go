@@ -178,6 +178,15 @@ func SafeName(name string) string {
 	return strings.TrimSuffix(name, filepath.Ext(name)) + ".png"
 }
 
+// EncodeBytes is Encode into memory: the safe copy as it will be written.
+func EncodeBytes(img image.Image, name string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := Encode(&buf, img, name); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // Encode writes img in the format that SafeName's extension names. The
 // encoders write pixels only: no EXIF, XMP, IPTC or ICC data, orientation
 // already baked in.

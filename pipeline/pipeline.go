@@ -282,9 +282,9 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		for i := range findings {
 			findings[i].Redacted = true
 		}
-		encoded, err = encode(img, safeName)
+		encoded, err = photo.EncodeBytes(img, safeName)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("pipeline: %w", err)
 		}
 		safe, err = photo.Decode(encoded, photo.Options{})
 		if err != nil {

@@ -1,12 +1,7 @@
 package pipeline
 
 import (
-	"bytes"
-	"fmt"
-	"image"
-
 	"photoaudit/blur"
-	"photoaudit/photo"
 	"photoaudit/risk"
 )
 
@@ -36,12 +31,4 @@ func Regions(fs []risk.Finding) []blur.Region {
 		out = append(out, blur.Region{Box: f.Box, Shape: shape})
 	}
 	return out
-}
-
-func encode(img image.Image, name string) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := photo.Encode(&buf, img, name); err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
-	}
-	return buf.Bytes(), nil
 }

@@ -8,7 +8,6 @@
 package review
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -158,9 +157,9 @@ func Approve(dir, source string, c Choices, opts Options) (string, error) {
 	}
 	safe := blur.Redact(p.Image, pipeline.Regions(cover), opts.Redact)
 	name := photo.SafeName(filepath.Base(filepath.FromSlash(source)))
-	encoded, err := encode(safe, name)
+	encoded, err := photo.EncodeBytes(safe, name)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("review: %w", err)
 	}
 	// The look again: what it finds must be covered, or be what the
 	// reviewer kept with consent or judged false.
@@ -235,14 +234,6 @@ func entry(original []byte, source, action, by string, opts Options) *watch.LogE
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-func encode(img image.Image, name string) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := photo.Encode(&buf, img, name); err != nil {
-		return nil, fmt.Errorf("review: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 func overlapsAny(r image.Rectangle, boxes []image.Rectangle) bool {
