@@ -134,13 +134,9 @@ func Approve(dir, source string, c Choices, opts Options) (string, error) {
 		}
 		dropped = append(dropped, f.Rect())
 	}
-	data, err := os.ReadFile(im.Path)
+	p, err := photo.Load(im.Path, opts.Photo)
 	if err != nil {
 		return "", fmt.Errorf("review: original: %w", err)
-	}
-	p, err := photo.Decode(data, opts.Photo)
-	if err != nil {
-		return "", fmt.Errorf("review: original %s: %w", im.Path, err)
 	}
 	if b := p.Image.Bounds(); b.Dx() != im.Width || b.Dy() != im.Height {
 		return "", fmt.Errorf("review: original %s is %dx%d, the report says %dx%d: not the photo audited", im.Path, b.Dx(), b.Dy(), im.Width, im.Height)
@@ -194,7 +190,7 @@ func Approve(dir, source string, c Choices, opts Options) (string, error) {
 		return "", err
 	}
 	slices.Sort(consent)
-	e := entry(data, source, "approve", c.By, opts)
+	e := entry(p.SHA256, source, "approve", c.By, opts)
 	e.Decision, e.Consent, e.Outputs = "approved", consent, []string{rel}
 	e.OutputSHA256 = map[string]string{rel: sha(encoded)}
 	e.Findings = map[string]int{"kept": len(c.Keep), "dropped": len(c.Drop), "added": len(c.Add)}
@@ -213,22 +209,17 @@ func Reject(dir, source, by, reason string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(im.Path)
-	if err != nil {
-		data = nil // the original may be gone; the rejection still counts
-	}
-	e := entry(data, source, "reject", by, opts)
+	// The original may be gone; the rejection still counts, without its
+	// hash.
+	sum, _ := pipeline.HashFile(im.Path)
+	e := entry(sum, source, "reject", by, opts)
 	e.Decision, e.Reason = "rejected", reason
 	return watch.AppendLog(dir, e)
 }
 
-func entry(original []byte, source, action, by string, opts Options) *watch.LogEntry {
-	e := &watch.LogEntry{Time: time.Now().UTC(), Source: source, Action: action, By: by,
+func entry(originalSHA256, source, action, by string, opts Options) *watch.LogEntry {
+	return &watch.LogEntry{Time: time.Now().UTC(), SHA256: originalSHA256, Source: source, Action: action, By: by,
 		Findings: map[string]int{}, Outputs: []string{}, ToolVersion: opts.ToolVersion, PolicyVersion: opts.PolicyVersion}
-	if original != nil {
-		e.SHA256 = sha(original)
-	}
-	return e
 }
 
 func sha(b []byte) string {
