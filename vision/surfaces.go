@@ -95,7 +95,7 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 	defer ink.Close()
 
 	total := float64(gray.Rows() * gray.Cols())
-	var out []Surface
+	var out, nested []Surface
 	for _, level := range o.levels() {
 		mask := gocv.NewMat()
 		if level.dark {
@@ -111,14 +111,50 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 		k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(5, 5))
 		gocv.MorphologyEx(mask, &mask, gocv.MorphOpen, k)
 		k.Close()
-		contours := gocv.FindContours(mask, gocv.RetrievalExternal, gocv.ChainApproxSimple)
+		// Outermost outlines first; outlines nested in another's hole
+		// (a display inside its dark bezel inside a bright carpet or
+		// tablecloth) are kept aside. Holes (letters the closing left
+		// open) are not surfaces.
+		hier := gocv.NewMat()
+		contours := gocv.FindContoursWithParams(mask, &hier, gocv.RetrievalTree, gocv.ChainApproxSimple)
 		for i := 0; i < contours.Size(); i++ {
-			if s, ok := o.candidate(contours.At(i), gray, ink, total, level.dark); ok {
+			depth := 0
+			for p := hier.GetVeciAt(0, i)[3]; p >= 0; p = hier.GetVeciAt(0, int(p))[3] {
+				depth++
+			}
+			if depth%2 == 1 {
+				continue // a hole
+			}
+			s, ok := o.candidate(contours.At(i), gray, ink, total, level.dark)
+			switch {
+			case !ok:
+			case depth == 0:
 				out = addSurface(out, s)
+			default:
+				nested = append(nested, s)
 			}
 		}
 		contours.Close()
+		hier.Close()
 		mask.Close()
+	}
+	// A nested outline counts where no outermost one was found: it adds
+	// what the outermost outlines missed and never replaces one.
+	var extra []Surface
+	for _, s := range nested {
+		extra = addSurface(extra, s)
+	}
+	for _, s := range extra {
+		alone := true
+		for _, o := range out {
+			if containment(o.Box, s.Box) >= 0.5 {
+				alone = false
+				break
+			}
+		}
+		if alone {
+			out = append(out, s)
+		}
 	}
 	kept := out[:0]
 	for _, s := range out {
