@@ -323,6 +323,14 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 	pages(js)
 	for _, j := range js {
 		blk, v, why, risky, card, kind, sits := j.blk, j.v, j.why, j.risky, j.card, j.kind, j.sits
+		if !j.covered && !risky && kind == "" && len(blk.lines) >= blockMinLines {
+			// A page's worth of text, read, with nothing identifying in
+			// it and no surface under it to report it: said, for a
+			// person to check, and left visible.
+			out = append(out, risk.Finding{Kind: risk.KindText, Box: blk.box, Confidence: unreadableConf, Harmless: true,
+				MaskedText: fmt.Sprintf("block of %d lines, read: nothing identifying", len(blk.lines)),
+				Detector:   models.TextDet.Name + "-block" + suffix})
+		}
 		if j.covered || !risky {
 			continue
 		}

@@ -194,14 +194,14 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 		if err != nil {
 			return nil, nil, err
 		}
-		if fs == nil {
+		if len(fs) == 1 && fs[0].Harmless {
 			seen.harmless = append(seen.harmless, s.Box)
 		}
 		out = append(out, fs...)
 	}
 	var covered []image.Rectangle
 	for _, f := range out {
-		if f.Kind != risk.KindFace && f.Kind != risk.KindText && !f.Box.Empty() {
+		if f.Kind != risk.KindFace && f.Kind != risk.KindText && !f.Box.Empty() && !f.Harmless {
 			covered = append(covered, f.Box)
 		}
 	}
@@ -232,7 +232,30 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(out, blocks...), seen, nil
+	return judgedOnce(append(out, blocks...)), seen, nil
+}
+
+// judgedOnce drops what was judged harmless where something identifying
+// was found after all (a name another reading caught, a block on it
+// redacted whole): the report says one thing of each surface.
+func judgedOnce(fs []risk.Finding) []risk.Finding {
+	var risky []image.Rectangle
+	for _, f := range fs {
+		if !f.Harmless && f.Kind != risk.KindFace && !f.Box.Empty() && len(f.Identifiers) > 0 {
+			risky = append(risky, f.Box)
+		}
+	}
+	return slices.DeleteFunc(fs, func(f risk.Finding) bool {
+		if !f.Harmless {
+			return false
+		}
+		for _, r := range risky {
+			if center(r).In(f.Box) || insideAny(f.Box, []image.Rectangle{r}) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // plates finds licence plates: a line that reads like one by itself

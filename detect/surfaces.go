@@ -51,8 +51,8 @@ const (
 	minRowsUnread = 4
 )
 
-// readSurface returns nil findings when the surface is harmless or not
-// text. It reads a surface again, enlarged (ocr.Reader enlarges small
+// readSurface returns nil findings when the surface is not text, and one
+// Harmless finding when it was read and nothing identifying was found. It reads a surface again, enlarged (ocr.Reader enlarges small
 // crops), and judges it: identifiers read (or a barcode decoded) make a
 // finding with them; a sign-in sheet is a finding whatever is read; text read confidently
 // with no identifiers (a poster) is harmless; anything else is text we
@@ -161,7 +161,10 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		region.Confidence = alwaysConf
 		region.MaskedText = strings.ReplaceAll(s.Kind, "_", " ") + ", redacted whole"
 	case harmless:
-		return nil, nil // read, and nothing identifying: a poster or a sign
+		// Read, and nothing identifying: a poster, a sign, a page of a
+		// book. Reported, for a person to check, and left visible.
+		return []risk.Finding{{Kind: region.Kind, Box: s.Box, Confidence: max(region.Confidence, unreadableConf),
+			MaskedText: "read: nothing identifying", Detector: region.Detector, Harmless: true}}, nil
 	case notText:
 		// Not text after all. A wristband's print is often too small to
 		// read at all; a band-shaped label with a row of ink fails closed.

@@ -153,13 +153,16 @@ func Score(set *labels.Labels, rep *report.Report, opts pipeline.Options) (*Resu
 		if (li.Expect == "pass") == (im.Decision == risk.Pass) && im.Error == "" {
 			res.DecisionCorrect++
 		}
-		var boxes []image.Rectangle
+		var boxes, covered []image.Rectangle
 		for _, f := range im.Findings {
 			if r := f.Rect(); !r.Empty() {
 				boxes = append(boxes, r)
+				if !f.Harmless {
+					covered = append(covered, r)
+				}
 			}
 		}
-		in, out := redactedArea(li, boxes)
+		in, out := redactedArea(li, covered)
 		redacted += in + out
 		outside += out
 		if fs := falseSurfaces(li, im); len(fs) > 0 {
@@ -243,14 +246,16 @@ func redactedArea(li labels.Image, boxes []image.Rectangle) (in, out float64) {
 	return in * areaCell * areaCell, out * areaCell * areaCell
 }
 
-// falseSurfaces lists the surface findings of im that overlap no
-// labelled region of li but faces and posters.
+// falseSurfaces lists the surface findings of im that are covered in the
+// safe copy and overlap no labelled region of li but faces and posters.
 func falseSurfaces(li labels.Image, im report.Image) []string {
 	var out []string
 	for _, f := range im.Findings {
-		switch f.Kind {
-		case risk.KindFace, risk.KindText, risk.KindMetadata:
+		switch {
+		case f.Kind == risk.KindFace, f.Kind == risk.KindText, f.Kind == risk.KindMetadata:
 			continue
+		case f.Harmless:
+			continue // reported, not covered: no damage to the photo
 		}
 		r := f.Rect()
 		if r.Empty() {

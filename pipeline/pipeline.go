@@ -280,7 +280,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 	for round := 0; round < 3; round++ {
 		img = blur.Redact(img, Regions(findings), w.opts.Redact)
 		for i := range findings {
-			findings[i].Redacted = true
+			findings[i].Redacted = !findings[i].Harmless
 		}
 		encoded, err = photo.EncodeBytes(img, safeName)
 		if err != nil {

@@ -45,8 +45,12 @@ func Preview(safe image.Image, findings []Finding) ([]byte, error) {
 		if !ok {
 			c = color.NRGBA{64, 220, 120, 255}
 		}
+		name := string(f.Kind)
+		if f.Harmless {
+			c, name = color.NRGBA{160, 160, 160, 255}, name+", harmless"
+		}
 		outline(thumb, r, c)
-		label(thumb, r.Min, string(f.Kind), c)
+		label(thumb, r.Min, name, c)
 	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, thumb, &jpeg.Options{Quality: 80}); err != nil {

@@ -84,6 +84,9 @@ type Finding struct {
 	Redacted    bool              `json:"redacted"`
 	// Consent is the reference under which it is left visible.
 	Consent string `json:"consent,omitempty"`
+	// Harmless says its text was read and judged harmless: reported for
+	// a person to check, never covered.
+	Harmless bool `json:"harmless,omitempty"`
 }
 
 // FromRisk converts a finding for the report.
@@ -91,6 +94,7 @@ func FromRisk(f risk.Finding) Finding {
 	out := Finding{
 		Kind: f.Kind, Confidence: round(f.Confidence), Identifiers: f.Identifiers,
 		MaskedText: f.MaskedText, Detector: f.Detector, Redacted: f.Redacted, Consent: f.Consent,
+		Harmless: f.Harmless,
 	}
 	if out.Identifiers == nil {
 		out.Identifiers = []risk.Identifier{}

@@ -47,6 +47,8 @@ func Describe(f Finding) string {
 		ids = append(ids, w)
 	}
 	switch {
+	case f.Harmless:
+		return kind + ", read: nothing identifying"
 	case len(ids) == 0:
 		return kind
 	case f.Kind == risk.KindText:

@@ -69,6 +69,10 @@ type Finding struct {
 	// visible (a staff member on the roster); such a finding has no box
 	// to cover and no identifier.
 	Consent string
+	// Harmless says the text on it was read and nothing identifying was
+	// found: a page, a board or a screen reported so that a person can
+	// check the judgement. It is never covered and weighs nothing.
+	Harmless bool
 }
 
 // Level buckets a score for people.
@@ -177,6 +181,9 @@ func DefaultPolicy() Policy {
 
 // weight is what one finding adds on its own, 0-1.
 func (p Policy) weight(f Finding) float64 {
+	if f.Harmless {
+		return 0
+	}
 	var w float64
 	for _, id := range f.Identifiers {
 		v, ok := p.Weights[id]

@@ -9,6 +9,7 @@ func TestJudge(t *testing.T) {
 	nameDOB := Finding{Kind: KindText, Confidence: 0.9, Identifiers: []Identifier{IDName, IDDate}}
 	gps := Finding{Kind: KindMetadata, Confidence: 1, Identifiers: []Identifier{IDGeo}}
 	ssn := Finding{Kind: KindText, Confidence: 0.9, Identifiers: []Identifier{IDSSN}}
+	page := Finding{Kind: KindDocument, Confidence: 0.9, Identifiers: []Identifier{IDName}, Harmless: true}
 	tests := []struct {
 		name     string
 		findings []Finding
@@ -21,6 +22,7 @@ func TestJudge(t *testing.T) {
 		{"a name needs review", []Finding{name}, LevelMedium, Review},
 		{"a name with a date of birth blocks", []Finding{nameDOB}, LevelHigh, Block},
 		{"an SSN blocks", []Finding{ssn}, LevelCritical, Block},
+		{"a page read and judged harmless weighs nothing", []Finding{page, page}, LevelNone, Pass},
 		{"a schedule of names blocks", []Finding{nameDOB, nameDOB, nameDOB}, LevelCritical, Block},
 	}
 	for _, tt := range tests {
