@@ -10,6 +10,7 @@ package detect
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"slices"
 
@@ -70,8 +71,12 @@ func New(opts Options) (*Detector, error) {
 	if v.ReadsTextLines() {
 		text += ", " + models.TextRec.Name
 	}
+	things := "surfaces, barcodes, cards and plates"
+	if v.FindsObjects() {
+		things = "surfaces, screens and books (" + models.Objects.Name + "), barcodes, cards and plates"
+	}
 	return &Detector{opts: opts, vision: v, reader: r, cls: ocr.NewClassifier(opts.Lists),
-		rechecked: append(v.RecheckLooks(), text, "surfaces, barcodes, cards and plates")}, nil
+		rechecked: append(v.RecheckLooks(), text, things)}, nil
 }
 
 // Close frees the native detectors.
@@ -101,6 +106,11 @@ func Names(v vision.Options) (names, warnings []string) {
 		warnings = append(warnings, "scene text was found by Tesseract's own layout only, which misses text on screens and signs: "+err.Error())
 	} else {
 		names = append(names, models.TextDet.Name)
+	}
+	if err := vision.ObjectDetector(v); err != nil {
+		warnings = append(warnings, "monitors, laptops and phones were found by the paper detector only, which misses colourful screens: "+err.Error())
+	} else {
+		names = append(names, models.Objects.Name)
 	}
 	return names, warnings
 }
@@ -175,6 +185,10 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	if err != nil {
 		return nil, nil, err
 	}
+	objects, err := d.vision.Objects(img)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, s := range surfaces {
 		if prev != nil && overlapsAny(s.Box, prev.harmless, 0.7) {
 			// Judged harmless on the original; the safe copy differs only
@@ -232,7 +246,13 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	if err != nil {
 		return nil, nil, err
 	}
-	return judgedOnce(append(out, blocks...)), seen, nil
+	// Objects are not read as surfaces are: what is read on them is the
+	// text blocks' to judge. Each is reported as seen with nothing
+	// identifying until something on it says otherwise (judgedOnce).
+	// They give blocks no extent: their boxes take in bezels, keyboards
+	// and hands, which a block's own hull leaves out.
+	objs := objectFindings(objects, surfaces, found, suffix)
+	return judgedOnce(slices.Concat(out, blocks, objs)), seen, nil
 }
 
 // judgedOnce drops what was judged harmless where something identifying
@@ -256,6 +276,46 @@ func judgedOnce(fs []risk.Finding) []risk.Finding {
 		}
 		return false
 	})
+}
+
+// objectSure is the score from which an object the detector found is
+// reported even with no text seen on it (a laptop from the side, a
+// phone's dark screen); below it, an object needs evidenceLines text
+// lines on it, as a surface does.
+const objectSure = 0.5
+
+// objectFindings turns the object detector's monitors, laptops, phones
+// and books into Harmless findings of their kind (never covered by
+// themselves), except where a quad the surface detector found is the
+// same thing.
+func objectFindings(objects []vision.Object, surfaces []vision.Surface, lines []vision.Region, suffix string) []risk.Finding {
+	var boxes []image.Rectangle
+	for _, s := range surfaces {
+		boxes = append(boxes, s.Box)
+	}
+	var out []risk.Finding
+	for _, o := range objects {
+		if overlapsAny(o.Box, boxes, 0.5) {
+			continue // the same thing, found as a quad
+		}
+		var on []vision.Region
+		for _, l := range lines {
+			if insideAny(l.Box, []image.Rectangle{o.Box}) {
+				on = append(on, l)
+			}
+		}
+		what := o.Name + ", no text seen on it"
+		switch n := lineShaped(on); {
+		case n >= evidenceLines:
+			what = fmt.Sprintf("%s, %d lines of text on it, nothing identifying", o.Name, n)
+		case o.Confidence < objectSure:
+			continue
+		}
+		out = append(out, risk.Finding{Kind: risk.Kind(o.Kind), Box: o.Box, Confidence: o.Confidence, Harmless: true,
+			Identifiers: []risk.Identifier{}, MaskedText: what, Detector: models.Objects.Name + "-" + o.Name + suffix})
+		boxes = append(boxes, o.Box)
+	}
+	return out
 }
 
 // plates finds licence plates: a line that reads like one by itself

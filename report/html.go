@@ -15,7 +15,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"join":   func(ids []string) string { return strings.Join(ids, ", ") },
 	"advice": func(d risk.Decision) string { return d.Advice() },
 	"boxes":  func(b []int) string { return strings.Trim(fmt.Sprint(b), "[]") },
-	"triage": triage,
+	"triage": Triage,
 	"rows":   rows,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -51,7 +51,7 @@ detectors know. Safe copies have every finding covered and no metadata. Text bel
 {{if .Preview}}<img alt="safe copy of {{.Source}} with findings marked" src="data:image/jpeg;base64,{{b64 .Preview}}">{{end}}
 {{if .SafeCopy}}<p>Safe copy: <a href="{{.SafeCopy}}">{{.SafeCopy}}</a></p>{{end}}
 {{if .Findings}}<table><tr><th>Found</th><th>Text (masked)</th><th>Confidence</th><th>Redacted</th><th>Where (x, y, w, h px) and by what</th></tr>
-{{range rows .Findings}}<tr><td>{{.What}}</td><td>{{.MaskedText}}</td><td>{{printf "%.2f" .Confidence}}</td><td>{{if .Redacted}}yes{{else if .Harmless}}no: read, nothing identifying{{else}}no{{end}}</td><td><small>{{boxes .Box}} · {{join .Detectors}}</small></td></tr>
+{{range rows .Findings}}<tr><td>{{.What}}</td><td>{{.MaskedText}}</td><td>{{printf "%.2f" .Confidence}}</td><td>{{if .Redacted}}yes{{else if .Harmless}}no: nothing identifying seen{{else}}no{{end}}</td><td><small>{{boxes .Box}} · {{join .Detectors}}</small></td></tr>
 {{end}}</table>{{end}}{{end}}</section>
 {{end}}</body></html>
 `))

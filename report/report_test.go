@@ -170,7 +170,7 @@ func TestTriage(t *testing.T) {
 		{Source: "e.jpg", Decision: risk.Review, Score: 40},
 	}
 	var order []string
-	for _, im := range triage(ims) {
+	for _, im := range Triage(ims) {
 		order = append(order, im.Source)
 	}
 	if got := strings.Join(order, " "); got != "d.jpg e.jpg b.jpg a.jpg c.jpg" {

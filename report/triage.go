@@ -48,7 +48,7 @@ func Describe(f Finding) string {
 	}
 	switch {
 	case f.Harmless:
-		return kind + ", read: nothing identifying"
+		return kind + ", nothing identifying seen"
 	case len(ids) == 0:
 		return kind
 	case f.Kind == risk.KindText:
@@ -58,9 +58,9 @@ func Describe(f Finding) string {
 	}
 }
 
-// triage is the report's photos riskiest first: by decision, then
+// Triage is the report's photos riskiest first: by decision, then
 // score, then name; errors last.
-func triage(images []Image) []Image {
+func Triage(images []Image) []Image {
 	out := slices.Clone(images)
 	slices.SortStableFunc(out, func(a, b Image) int {
 		ea, eb := a.Error != "", b.Error != ""

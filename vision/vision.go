@@ -172,6 +172,7 @@ type Detector struct {
 	blaze   *blazeFace // nil when the model is missing
 	text    *textDet   // nil when the model is missing
 	rec     *textRec   // nil when the model or ONNX Runtime is missing
+	objects *objectNet // nil when the model or ONNX Runtime is missing
 	haar    bool
 	frontal gocv.CascadeClassifier
 	profile gocv.CascadeClassifier
@@ -229,6 +230,15 @@ func NewDetector(opts Options) (*Detector, error) {
 			return nil, err
 		}
 	}
+	if path, err := objectsModel(opts.ModelDir, lib); err != nil {
+		d.Close()
+		return nil, err
+	} else if path != "" {
+		if d.objects, err = loadObjects(path, lib); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
 	for _, c := range []struct {
 		cc   *gocv.CascadeClassifier
 		file string
@@ -253,6 +263,9 @@ func (d *Detector) Close() error {
 	}
 	if d.rec != nil {
 		errs = append(errs, d.rec.Close())
+	}
+	if d.objects != nil {
+		errs = append(errs, d.objects.Close())
 	}
 	return errors.Join(append(errs, d.frontal.Close(), d.profile.Close(), d.second.Close(), d.eyes.Close())...)
 }
