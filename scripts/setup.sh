@@ -8,7 +8,8 @@
 #                             install), to build and run
 #   scripts/setup.sh runtime  only the shared libraries and data, to run a built binary
 #                             (the models and library are copied in from the build)
-#   scripts/setup.sh test     build, plus the test fixtures' face photo
+#   scripts/setup.sh test     build, plus the test fixtures' face photo and Chromium
+#                             (the review page's test)
 #
 # Models go to $PHOTOAUDIT_MODELS, else /usr/local/share/photoaudit/models.
 set -euo pipefail
@@ -24,9 +25,14 @@ runtime_pkgs=(libopencv-core406 libopencv-imgproc406 libopencv-objdetect406 libo
 build_pkgs=(libopencv-dev opencv-data libtesseract-dev libleptonica-dev tesseract-ocr-eng pkg-config gcc libc6-dev git
   libheif-examples)
 
+# chromium: the review page is tested in a headless browser, as a
+# compliance officer would use it.
+test_pkgs=(chromium)
+
 case "$mode" in
 runtime) want=("${runtime_pkgs[@]}") ;;
-build | test) want=("${build_pkgs[@]}") ;;
+build) want=("${build_pkgs[@]}") ;;
+test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 *) echo "setup: unknown mode $mode (want build, runtime or test)" >&2; exit 2 ;;
 esac
 

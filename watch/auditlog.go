@@ -19,6 +19,9 @@ import (
 	"photoaudit/report"
 )
 
+// AuditLog is the audit log's file name in an --out folder.
+const AuditLog = "audit.log"
+
 // LogEntry is one line of audit.log: what was decided about one photo,
 // by which tool and policy. Lines are numbered from 1 without gaps, so an
 // auditor can tell that none was removed, and each carries the SHA-256 of
@@ -159,7 +162,7 @@ var ErrLogBroken = errors.New("audit log does not verify")
 // is ErrLogBroken when anything does not hold, another error when the
 // log cannot be read.
 func VerifyLog(dir string) (lines int, problems []string, err error) {
-	data, err := os.ReadFile(filepath.Join(dir, "audit.log"))
+	data, err := os.ReadFile(filepath.Join(dir, AuditLog))
 	if err != nil {
 		return 0, nil, fmt.Errorf("audit: %w", err)
 	}
@@ -231,7 +234,7 @@ func OpenAppender(dir string) (*Appender, error) {
 	if _, err := os.Stat(filepath.Join(dir, "state.db")); err == nil {
 		return nil, fmt.Errorf("audit: %s is a watch's folder; only the watch writes its log", dir)
 	}
-	path := filepath.Join(dir, "audit.log")
+	path := filepath.Join(dir, AuditLog)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)

@@ -155,7 +155,7 @@ func newWatcher(opts Options) (*watcher, error) {
 	for _, d := range []string{DirApproved, DirReview, DirBlocked, DirQuarantine, DirOriginals} {
 		removeTemps(filepath.Join(out, d))
 	}
-	l, err := openAuditLog(filepath.Join(out, "audit.log"))
+	l, err := openAuditLog(filepath.Join(out, AuditLog))
 	if err != nil {
 		s.Close()
 		return nil, err

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"image"
-	"strconv"
-	"strings"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -57,7 +59,7 @@ the consent references (never the identifying text). Check the log with
 				c.Keep[id] = consent[i]
 			}
 			for _, a := range add {
-				r, err := parseBox(a)
+				r, err := review.ParseBox(a)
 				if err != nil {
 					return err
 				}
@@ -110,22 +112,59 @@ func newRejectCommand() *cobra.Command {
 	return cmd
 }
 
-// parseBox reads x,y,w,h.
-func parseBox(s string) (image.Rectangle, error) {
-	parts := strings.Split(s, ",")
-	if len(parts) != 4 {
-		return image.Rectangle{}, fmt.Errorf("--add %q: want x,y,w,h", s)
+func newReviewCommand() *cobra.Command {
+	var af auditFlags
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "review DIR",
+		Short: "Review a scan's photos in a browser: keep with consent, drop, add boxes, approve or reject",
+		Long: `review serves a page over a scan's --out folder DIR: the photos riskiest first, each
+original beside its safe copy with the findings in words; keep a face or a name visible
+with a consent reference, drop a false finding, drag a box over something missed, then
+approve (the safe copy is rendered again from the original, looked at again and written
+to DIR/approved/) or reject with a reason. It is approve and reject, in a browser; every
+step goes to DIR/audit.log.
+
+The page listens on this machine only (127.0.0.1) unless --listen says otherwise, and
+serves nothing without the token in the address printed at start. Stop it with Ctrl-C.`,
+		Example: `  photoaudit review out
+  photoaudit review out --listen 127.0.0.1:8765`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := reviewOptions(&af)
+			if err != nil {
+				return err
+			}
+			srv, err := review.NewServer(args[0], opts)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("review: %w", err)
+			}
+			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+			fmt.Fprintf(cmd.OutOrStdout(), "photoaudit review: open %s\n(Ctrl-C to stop)\n", srv.URL(ln.Addr().String()))
+			done := make(chan error, 1)
+			go func() { done <- hs.Serve(ln) }()
+			select {
+			case err := <-done:
+				return err
+			case <-cmd.Context().Done():
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				// An approval under way finishes first.
+				if err := hs.Shutdown(ctx); err != nil {
+					return err
+				}
+				if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
+				return nil
+			}
+		},
 	}
-	var v [4]int
-	for i, p := range parts {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 0 {
-			return image.Rectangle{}, fmt.Errorf("--add %q: want four whole numbers x,y,w,h", s)
-		}
-		v[i] = n
-	}
-	if v[2] == 0 || v[3] == 0 {
-		return image.Rectangle{}, fmt.Errorf("--add %q: an empty box", s)
-	}
-	return image.Rect(v[0], v[1], v[0]+v[2], v[1]+v[3]), nil
+	af.AddFlags(cmd.Flags())
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on (port 0: any free one); anything but 127.0.0.1 lets other machines try the token")
+	return cmd
 }
