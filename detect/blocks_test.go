@@ -172,3 +172,53 @@ func TestRosterKeepsBadge(t *testing.T) {
 		t.Errorf("no finding names roster entry 2 and its consent: %+v", fs)
 	}
 }
+
+// In the look at a safe copy, a block the first look read and judged
+// harmless is not redacted for reading worse after recompression; a
+// block of lines that nothing could read is redacted otherwise.
+func TestBlocksReadBefore(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 900, 600))
+	for i := range img.Pix {
+		img.Pix[i] = 235
+	}
+	var found []vision.Region
+	for row := 0; row < 6; row++ {
+		y := 100 + row*40
+		for x := 100; x < 700; x++ {
+			// Scribble: strokes of varying height, no letters.
+			h := 6 + (x*7+row*13)%14
+			for dy := 0; dy < h; dy++ {
+				if (x/3+dy)%4 != 0 {
+					img.SetNRGBA(x, y+20-dy, color.NRGBA{30, 30, 30, 255})
+				}
+			}
+		}
+		found = append(found, line(100, y, 700, y+24))
+	}
+	d, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	look := func(before []image.Rectangle) []risk.Finding {
+		d.recognised = map[image.Rectangle]bool{}
+		d.cropLines = map[image.Rectangle][]vision.Region{}
+		fs, err := d.blocks(img, found, nil, nil, nil, before, "/verify")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var risky []risk.Finding
+		for _, f := range fs {
+			if !f.Harmless {
+				risky = append(risky, f)
+			}
+		}
+		return risky
+	}
+	if got := look(nil); len(got) != 1 || !strings.Contains(got[0].MaskedText, "could not be read") {
+		t.Fatalf("unread block: %+v, want it redacted whole as unread", got)
+	}
+	if got := look([]image.Rectangle{image.Rect(96, 96, 704, 324)}); len(got) != 0 {
+		t.Errorf("a block judged harmless in the first look was redacted in the second: %+v", got)
+	}
+}

@@ -122,7 +122,8 @@ const UnreadLines = "lines of text that could not be read"
 // Seen is what one look saw besides its findings; the look at a safe
 // copy is given the first look's.
 type Seen struct {
-	// harmless are surfaces read and judged harmless (posters, signs).
+	// harmless are surfaces and text blocks read and judged harmless
+	// (posters, signs, a book's page).
 	harmless []image.Rectangle
 }
 
@@ -242,9 +243,18 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	out = append(out, plates(img, read, covered, suffix)...)
 	// Blocks last: what was read and found anywhere in a block decides
 	// for all of it.
-	blocks, err := d.blocks(img, found, read, out, covered, suffix)
+	var readBefore []image.Rectangle
+	if prev != nil {
+		readBefore = prev.harmless
+	}
+	blocks, err := d.blocks(img, found, read, out, covered, readBefore, suffix)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, f := range blocks {
+		if f.Harmless {
+			seen.harmless = append(seen.harmless, f.Box)
+		}
 	}
 	// Objects are not read as surfaces are: what is read on them is the
 	// text blocks' to judge. Each is reported as seen with nothing
