@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"image"
 	"slices"
+	"time"
 
 	"github.com/disintegration/imaging"
 
@@ -51,7 +52,28 @@ type Detector struct {
 	// cropLines the text lines found on each surface cut out.
 	recognised map[image.Rectangle]bool
 	cropLines  map[image.Rectangle][]vision.Region
+	// stages are the times of the stages of the looks at one photo, from
+	// its first look (Photo) on.
+	stages []Stage
+	suffix string // of the look under way
 }
+
+// Stage is the time one stage of a look took (photoaudit bench).
+type Stage struct {
+	Name string
+	Time time.Duration
+}
+
+// spent notes the time since start as stage name's, and returns now.
+func (d *Detector) spent(name string, start time.Time) time.Time {
+	now := time.Now()
+	d.stages = append(d.stages, Stage{Name: name + d.suffix, Time: now.Sub(start)})
+	return now
+}
+
+// Stages returns the stages' times of the looks at the last photo, in
+// order, "/verify" added to the look at a safe copy's.
+func (d *Detector) Stages() []Stage { return slices.Clone(d.stages) }
 
 // New loads the detectors for opts.
 func New(opts Options) (*Detector, error) {
@@ -130,6 +152,7 @@ type Seen struct {
 // Photo is the first look at a decoded photo: what its pixels show and
 // what its metadata gives away.
 func (d *Detector) Photo(p *photo.Photo) ([]risk.Finding, *Seen, error) {
+	d.stages = d.stages[:0] // a photo's looks at a time
 	fs, seen, err := d.Look(p.Image, nil)
 	if err != nil {
 		return nil, nil, err
@@ -146,6 +169,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	if prev != nil {
 		suffix = "/verify"
 	}
+	d.suffix = suffix
 	seen := &Seen{}
 	d.recognised = map[image.Rectangle]bool{}
 	d.cropLines = map[image.Rectangle][]vision.Region{}
@@ -153,7 +177,9 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	if prev != nil {
 		findFaces = d.vision.RecheckFaces
 	}
+	t := time.Now()
 	faces, err := findFaces(img)
+	t = d.spent("faces", t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -165,6 +191,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 		})
 	}
 	lines, err := d.reader.Read(img)
+	t = d.spent("tesseract page", t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -175,18 +202,22 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 		})
 	}
 	found, err := d.vision.TextLines(img)
+	t = d.spent("text lines", t)
 	if err != nil {
 		return nil, nil, err
 	}
 	stripes, err := vision.BarcodeStripes(img)
+	t = d.spent("barcode stripes", t)
 	if err != nil {
 		return nil, nil, err
 	}
 	surfaces, err := vision.Surfaces(img, d.opts.Surfaces)
+	t = d.spent("surfaces", t)
 	if err != nil {
 		return nil, nil, err
 	}
 	objects, err := d.vision.Objects(img)
+	t = d.spent("objects", t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -220,7 +251,9 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 			covered = append(covered, f.Box)
 		}
 	}
+	t = d.spent("surface reading", t)
 	codes, err := d.barcodes(img, stripes, covered, suffix)
+	t = d.spent("barcodes", t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -229,6 +262,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	// no reading. A label around a code is still read: what its text
 	// names is what the report must say.
 	scene, err := d.sceneText(img, found, lines, covered)
+	t = d.spent("scene text", t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -247,7 +281,9 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	if prev != nil {
 		readBefore = prev.harmless
 	}
+	t = d.spent("cards and plates", t)
 	blocks, err := d.blocks(img, found, read, out, covered, readBefore, suffix)
+	d.spent("text blocks", t)
 	if err != nil {
 		return nil, nil, err
 	}

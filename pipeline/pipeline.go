@@ -215,6 +215,9 @@ type Result struct {
 	Safe     *photo.Photo
 	Encoded  []byte
 	SafeName string
+	// Stages are the times of the photo's stages: decode, the looks'
+	// (detect.Detector.Stages), redact, encode and re-read.
+	Stages []detect.Stage
 }
 
 // Auditor audits one photo at a time with its own detectors; it is what
@@ -257,10 +260,13 @@ func (w *worker) Audit(path, rel string) (*Result, error) {
 }
 
 func (w *worker) inspect(path, rel string) (*Result, error) {
+	start := time.Now()
 	p, err := photo.Load(path, w.opts.Photo)
 	if err != nil {
 		return nil, err
 	}
+	stages := []detect.Stage{{Name: "decode", Time: time.Since(start)}}
+	var redactT, encodeT, rereadT time.Duration
 	b := p.Image.Bounds()
 	im := report.Image{Source: rel, Path: path, SHA256: p.SHA256, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
 
@@ -278,18 +284,24 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 	var safe *photo.Photo
 	verified := false
 	for round := 0; round < 3; round++ {
+		t := time.Now()
 		img = blur.Redact(img, Regions(findings), w.opts.Redact)
 		for i := range findings {
 			findings[i].Redacted = !findings[i].Harmless
 		}
+		redactT += time.Since(t)
+		t = time.Now()
 		encoded, err = photo.EncodeBytes(img, safeName)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: %w", err)
 		}
+		encodeT += time.Since(t)
+		t = time.Now()
 		safe, err = photo.Decode(encoded, photo.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: re-read safe copy: %w", err)
 		}
+		rereadT += time.Since(t)
 		left, _, err := w.detect.Look(safe.Image, first)
 		if err != nil {
 			return nil, err
@@ -302,6 +314,9 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		findings = append(findings, left...)
 		img = safe.Image
 	}
+	stages = append(stages, w.detect.Stages()...)
+	stages = append(stages, detect.Stage{Name: "redact", Time: redactT}, detect.Stage{Name: "encode", Time: encodeT},
+		detect.Stage{Name: "re-read safe copy", Time: rereadT})
 	v := w.opts.Policy.Judge(findings)
 	im.Score, im.Level, im.Decision, im.Verified = v.Score, v.Level, v.Decision, verified
 	im.Rechecked = w.detect.Rechecked()
@@ -318,10 +333,10 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 				im.Findings[i].Redacted = false
 			}
 		}
-		return &Result{Image: im}, fmt.Errorf("pipeline: %s: %w", rel, ErrVerify)
+		return &Result{Image: im, Stages: stages}, fmt.Errorf("pipeline: %s: %w", rel, ErrVerify)
 	}
 	if prev, err := report.Preview(safe.Image, im.Findings); err == nil {
 		im.Preview = prev
 	}
-	return &Result{Image: im, Safe: safe, Encoded: encoded, SafeName: safeName}, nil
+	return &Result{Image: im, Safe: safe, Encoded: encoded, SafeName: safeName, Stages: stages}, nil
 }

@@ -52,7 +52,7 @@ without metadata, and a report a compliance officer can act on.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCommand(), newEvalCommand(), newModelsCommand(), newReportCommand(), newWatchCommand(), newReviewCommand(), newApproveCommand(), newRejectCommand(), newHealthCommand(), newAuditCommand(), newVersionCommand())
+	root.AddCommand(newScanCommand(), newEvalCommand(), newModelsCommand(), newReportCommand(), newWatchCommand(), newReviewCommand(), newBenchCommand(), newApproveCommand(), newRejectCommand(), newHealthCommand(), newAuditCommand(), newVersionCommand())
 	return root
 }
 
