@@ -11,10 +11,21 @@ import (
 	"photoaudit/risk"
 )
 
-// WriteCSV writes one row per photo.
-func (r *Report) WriteCSV(w io.Writer) error {
+// SignOff is a person's last decision on a photo (package review), for
+// the CSV's last columns.
+type SignOff struct {
+	// Decision is "approved" or "rejected"; By who; Time when (UTC).
+	Decision, By, Time string
+}
+
+// WriteCSV writes one row per photo, with empty sign-off columns.
+func (r *Report) WriteCSV(w io.Writer) error { return r.WriteCSVWith(w, nil) }
+
+// WriteCSVWith writes one row per photo: what was found, the reason in
+// words (Reason), and the sign-off on it, if any.
+func (r *Report) WriteCSVWith(w io.Writer, signOffs map[string]SignOff) error {
 	cw := csv.NewWriter(w)
-	rows := [][]string{{"source", "safe_copy", "width", "height", "score", "level", "decision", "verified", "findings", "kinds", "identifiers", "error"}}
+	rows := [][]string{{"source", "safe_copy", "width", "height", "score", "level", "decision", "verified", "findings", "kinds", "identifiers", "reason", "signed_off", "signed_off_by", "signed_off_at", "error"}}
 	for _, im := range r.Images {
 		kinds := map[string]bool{}
 		var rf []risk.Finding
@@ -37,10 +48,12 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		for _, id := range risk.Identifiers(rf) {
 			ids = append(ids, string(id))
 		}
+		so := signOffs[im.Source]
 		rows = append(rows, []string{
 			cell(im.Source), cell(im.SafeCopy), strconv.Itoa(im.Width), strconv.Itoa(im.Height),
 			strconv.Itoa(im.Score), string(im.Level), string(im.Decision), strconv.FormatBool(im.Verified),
-			strconv.Itoa(len(im.Findings)), strings.Join(ks, ";"), strings.Join(ids, ";"), cell(im.Error),
+			strconv.Itoa(len(im.Findings)), strings.Join(ks, ";"), strings.Join(ids, ";"), cell(Reason(im)),
+			so.Decision, cell(so.By), so.Time, cell(im.Error),
 		})
 	}
 	if err := cw.WriteAll(rows); err != nil {

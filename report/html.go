@@ -16,6 +16,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"advice": func(d risk.Decision) string { return d.Advice() },
 	"boxes":  func(b []int) string { return strings.Trim(fmt.Sprint(b), "[]") },
 	"triage": Triage,
+	"reason": Reason,
 	"rows":   rows,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -45,6 +46,7 @@ detectors know. Safe copies have every finding covered and no metadata. Text bel
 {{if .Error}}<p class="error">Could not audit: {{.Error}}</p>{{else}}
 <p class="{{.Decision}}">Decision <b>{{.Decision}}</b>, score {{.Score}} ({{.Level}}), {{.Width}}×{{.Height}} px,
 {{if .Verified}}safe copy re-checked{{else}}safe copy NOT verified{{end}}.</p>
+<p class="{{.Decision}}">Why: {{reason .}}.</p>
 <p class="{{.Decision}}"><b>{{advice .Decision}}</b></p>
 {{if .Rechecked}}<p>Re-checked on the safe copy: {{join .Rechecked}}.</p>{{end}}
 {{if .MetadataRemoved}}<p>Metadata in the original, none of it in the safe copy: {{join .MetadataRemoved}}.</p>{{end}}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"image"
 	"slices"
 	"strings"
@@ -121,4 +122,31 @@ func overlapHalf(a, b []int) bool {
 	in := ra.Intersect(rb)
 	small := min(ra.Dx()*ra.Dy(), rb.Dx()*rb.Dy())
 	return small > 0 && 2*in.Dx()*in.Dy() >= small
+}
+
+// Reason says in one line what decided a photo: its identifying
+// findings in words, four at most.
+func Reason(im Image) string {
+	if im.Error != "" {
+		return "could not be audited: " + im.Error
+	}
+	var parts []string
+	seen := map[string]bool{}
+	for _, f := range im.Findings {
+		if f.Kind == risk.KindMetadata || f.Harmless || len(f.Identifiers) == 0 {
+			continue
+		}
+		d := Describe(f)
+		if !seen[d] {
+			seen[d] = true
+			parts = append(parts, d)
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing identifying found"
+	}
+	if len(parts) > 4 {
+		parts = append(parts[:4], fmt.Sprintf("and %d more", len(parts)-4))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -197,7 +197,7 @@ func Approve(dir, source string, c Choices, opts Options) (string, error) {
 	if err := watch.AppendLog(dir, e); err != nil {
 		return "", err
 	}
-	return out, nil
+	return out, rewriteCSV(dir)
 }
 
 // Reject logs that source is not to be posted, by whom and why.
@@ -214,7 +214,30 @@ func Reject(dir, source, by, reason string, opts Options) error {
 	sum, _ := pipeline.HashFile(im.Path)
 	e := entry(sum, source, "reject", by, opts)
 	e.Decision, e.Reason = "rejected", reason
-	return watch.AppendLog(dir, e)
+	if err := watch.AppendLog(dir, e); err != nil {
+		return err
+	}
+	return rewriteCSV(dir)
+}
+
+// rewriteCSV writes the folder's report.csv again, when the scan wrote
+// one, with each photo's last sign-off from the audit log in its last
+// columns: the spreadsheet a compliance officer keeps says who approved
+// what.
+func rewriteCSV(dir string) error {
+	path := filepath.Join(dir, "report.csv")
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	rep, err := loadReport(dir)
+	if err != nil {
+		return err
+	}
+	so := map[string]report.SignOff{}
+	for src, s := range signOffs(dir) {
+		so[src] = report.SignOff{Decision: s.Action, By: s.By, Time: s.Time}
+	}
+	return report.WriteFileAtomic(path, func(f *os.File) error { return rep.WriteCSVWith(f, so) })
 }
 
 func entry(originalSHA256, source, action, by string, opts Options) *watch.LogEntry {

@@ -163,32 +163,6 @@ type queueRow struct {
 	SignOff signOff
 }
 
-// why says in one line what decided a photo: its riskiest findings.
-func why(im report.Image) string {
-	if im.Error != "" {
-		return "could not be audited: " + im.Error
-	}
-	var parts []string
-	seen := map[string]bool{}
-	for _, f := range im.Findings {
-		if f.Kind == risk.KindMetadata || f.Harmless || len(f.Identifiers) == 0 {
-			continue
-		}
-		d := report.Describe(f)
-		if !seen[d] {
-			seen[d] = true
-			parts = append(parts, d)
-		}
-	}
-	if len(parts) == 0 {
-		return "nothing identifying found"
-	}
-	if len(parts) > 4 {
-		parts = append(parts[:4], fmt.Sprintf("and %d more", len(parts)-4))
-	}
-	return strings.Join(parts, "; ")
-}
-
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	rep, err := loadReport(s.dir)
 	if err != nil {
@@ -206,7 +180,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		if filter != "" && string(im.Decision) != filter {
 			continue
 		}
-		rows = append(rows, queueRow{ID: index[im.Source], Image: im, Why: why(im), SignOff: done[im.Source]})
+		rows = append(rows, queueRow{ID: index[im.Source], Image: im, Why: report.Reason(im), SignOff: done[im.Source]})
 	}
 	s.render(w, http.StatusOK, "queue.html", map[string]any{
 		"Token": s.token, "Rows": rows, "Filter": filter, "Dir": s.dir, "Summary": rep.Summary,
@@ -239,7 +213,7 @@ func (s *Server) photoPage(w http.ResponseWriter, r *http.Request, status int, p
 		return
 	}
 	s.render(w, status, "photo.html", map[string]any{
-		"Token": s.token, "ID": id, "Image": im, "Why": why(im), "SignOff": signOffs(s.dir)[im.Source],
+		"Token": s.token, "ID": id, "Image": im, "Why": report.Reason(im), "SignOff": signOffs(s.dir)[im.Source],
 		"Problem": problem, "Done": done, "Form": r.PostForm,
 	})
 }

@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -247,6 +248,23 @@ func TestReviewPageInChromium(t *testing.T) {
 	}
 	if n, problems, err := watch.VerifyLog(dir); err != nil || len(problems) > 0 || n != 2 {
 		t.Errorf("audit log: %d lines, %v, %v", n, problems, err)
+	}
+
+	// So does the spreadsheet.
+	csvData, err := os.ReadFile(filepath.Join(dir, "report.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(csvData))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := map[string]string{}
+	for _, r := range rows[1:] {
+		signed[r[0]] = r[12] + " by " + r[13]
+	}
+	if signed["face.jpg"] != "approved by A. Rivera, Privacy Officer" || signed["document.jpg"] != "rejected by A. Rivera" {
+		t.Errorf("report.csv sign-offs %v (header %v)", signed, rows[0])
 	}
 
 	// The queue now says who signed off.
