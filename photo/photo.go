@@ -62,33 +62,46 @@ type Photo struct {
 	SHA256 string
 }
 
-// Load reads and decodes the file at path.
+// Error is a failure to read or decode one photo file, as a run records
+// it for that photo; it unwraps to the cause (ErrNotImage, ErrTooLarge,
+// ErrEmpty, ErrNoHEIFDecoder, fs.ErrPermission, fs.ErrNotExist...).
+type Error struct {
+	Path string
+	Err  error // names the path where it says it already
+}
+
+func (e *Error) Error() string { return "photo: " + e.Err.Error() }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Load reads and decodes the file at path. Its errors are *Error.
 func Load(path string, opts Options) (*Photo, error) {
+	fail := func(err error) (*Photo, error) { return nil, &Error{Path: path, Err: err} }
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("photo: %w", err)
+		return fail(err)
 	}
 	defer f.Close() // read-only: a close error cannot lose data
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("photo: %w", err)
+		return fail(err)
 	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("photo: %s: is a directory", path)
+		return fail(fmt.Errorf("%s: is a directory", path))
 	}
 	if st.Size() == 0 {
-		return nil, fmt.Errorf("photo: %s: %w", path, ErrEmpty)
+		return fail(fmt.Errorf("%s: %w", path, ErrEmpty))
 	}
 	if opts.MaxBytes > 0 && st.Size() > opts.MaxBytes {
-		return nil, fmt.Errorf("photo: %s: %w: %d bytes, limit %d", path, ErrTooLarge, st.Size(), opts.MaxBytes)
+		return fail(fmt.Errorf("%s: %w: %d bytes, limit %d", path, ErrTooLarge, st.Size(), opts.MaxBytes))
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return nil, fmt.Errorf("photo: read %s: %w", path, err)
+		return fail(fmt.Errorf("read %s: %w", path, err))
 	}
 	p, err := Decode(data, opts)
 	if err != nil {
-		return nil, fmt.Errorf("photo: %s: %w", path, err)
+		return fail(fmt.Errorf("%s: %w", path, err))
 	}
 	sum := sha256.Sum256(data)
 	p.SHA256 = hex.EncodeToString(sum[:])

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -188,23 +189,61 @@ func (w *worker) audit(in Input) (im report.Image) {
 	defer func() {
 		if p := recover(); p != nil {
 			im.Error = fmt.Sprintf("internal error: %v", p)
+			im.ErrorKind = ErrorInternal
 			im.SafeCopy = ""
 		}
 		im.Seconds = float64(time.Since(start).Milliseconds()) / 1000
 	}()
 	if in.Err != nil {
-		im.Error = in.Err.Error()
+		im.Error, im.ErrorKind = in.Err.Error(), ErrorKind(in.Err)
 		return im
 	}
 	res, err := w.Audit(in.Path, in.Rel)
 	if err != nil && !errors.Is(err, ErrVerify) {
-		im.Error = err.Error()
+		im.Error, im.ErrorKind = err.Error(), ErrorKind(err)
 		return im
 	}
 	// A safe copy that still showed risk is no error: the photo is blocked,
 	// verified is false and no safe copy is written.
 	res.Image.Source = in.Rel
 	return res.Image
+}
+
+// The kinds of a photo's error in the report (report.Image.ErrorKind).
+const (
+	ErrorNotImage   = "not_image"
+	ErrorEmpty      = "empty"
+	ErrorTooLarge   = "too_large"
+	ErrorNoDecoder  = "no_decoder"
+	ErrorPermission = "permission"
+	ErrorMissing    = "missing"
+	ErrorUnreadable = "unreadable"
+	ErrorInternal   = "internal"
+)
+
+// ErrorKind sorts a photo's error by what it wraps: what an operator
+// does about it differs (convert the file, raise the pixel limit,
+// install heif-convert, fix permissions, report a bug).
+func ErrorKind(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, photo.ErrNotImage):
+		return ErrorNotImage
+	case errors.Is(err, photo.ErrEmpty):
+		return ErrorEmpty
+	case errors.Is(err, photo.ErrTooLarge):
+		return ErrorTooLarge
+	case errors.Is(err, photo.ErrNoHEIFDecoder):
+		return ErrorNoDecoder
+	case errors.Is(err, fs.ErrPermission):
+		return ErrorPermission
+	case errors.Is(err, fs.ErrNotExist):
+		return ErrorMissing
+	case errors.As(err, new(*photo.Error)):
+		return ErrorUnreadable
+	}
+	return ErrorInternal
 }
 
 // Result is one photo's audit.

@@ -270,14 +270,16 @@ func TestSafeCopies(t *testing.T) {
 
 func TestBadInputs(t *testing.T) {
 	rep, by := scanned(t)
-	for _, name := range []string{"bad/empty.jpg", "bad/notes.jpg", "bad/truncated.jpg", "bad/loop.jpg"} {
+	// Each error is sorted by what an operator does about it.
+	for name, kind := range map[string]string{"bad/empty.jpg": ErrorEmpty, "bad/notes.jpg": ErrorNotImage,
+		"bad/truncated.jpg": ErrorUnreadable, "bad/loop.jpg": ErrorUnreadable} {
 		im, ok := by[name]
 		if !ok {
 			t.Errorf("%s: no report entry", name)
 			continue
 		}
-		if im.Error == "" || im.SafeCopy != "" {
-			t.Errorf("%s: error %q, safe copy %q; want an error and no copy", name, im.Error, im.SafeCopy)
+		if im.Error == "" || im.SafeCopy != "" || im.ErrorKind != kind {
+			t.Errorf("%s: error %q (%s), safe copy %q; want a %s error and no copy", name, im.Error, im.ErrorKind, im.SafeCopy, kind)
 		}
 	}
 	if rep.Summary.Errors != 4 || rep.Summary.Images != 11 {

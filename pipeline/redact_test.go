@@ -1,9 +1,14 @@
 package pipeline
 
 import (
+	"errors"
+	"fmt"
 	"image"
+	"io"
+	"io/fs"
 	"testing"
 
+	"photoaudit/photo"
 	"photoaudit/risk"
 )
 
@@ -20,5 +25,25 @@ func TestHarmlessNotCovered(t *testing.T) {
 	}
 	if left := StillRisky([]risk.Finding{page}); len(left) != 0 {
 		t.Errorf("StillRisky kept a harmless page: %+v", left)
+	}
+}
+
+// A photo's error is sorted by its cause, however it was wrapped.
+func TestErrorKind(t *testing.T) {
+	wrap := func(err error) error { return &photo.Error{Path: "a.jpg", Err: fmt.Errorf("a.jpg: %w", err)} }
+	for err, want := range map[error]string{
+		nil:                                "",
+		wrap(photo.ErrNotImage):            ErrorNotImage,
+		wrap(photo.ErrTooLarge):            ErrorTooLarge,
+		wrap(photo.ErrEmpty):               ErrorEmpty,
+		wrap(photo.ErrNoHEIFDecoder):       ErrorNoDecoder,
+		wrap(fs.ErrPermission):             ErrorPermission,
+		wrap(fs.ErrNotExist):               ErrorMissing,
+		wrap(io.ErrUnexpectedEOF):          ErrorUnreadable,
+		errors.New("vision: forward pass"): ErrorInternal,
+	} {
+		if got := ErrorKind(err); got != want {
+			t.Errorf("ErrorKind(%v) = %q, want %q", err, got, want)
+		}
 	}
 }

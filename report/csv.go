@@ -25,7 +25,7 @@ func (r *Report) WriteCSV(w io.Writer) error { return r.WriteCSVWith(w, nil) }
 // words (Reason), and the sign-off on it, if any.
 func (r *Report) WriteCSVWith(w io.Writer, signOffs map[string]SignOff) error {
 	cw := csv.NewWriter(w)
-	rows := [][]string{{"source", "safe_copy", "width", "height", "score", "level", "decision", "verified", "findings", "kinds", "identifiers", "reason", "signed_off", "signed_off_by", "signed_off_at", "error"}}
+	rows := [][]string{{"source", "safe_copy", "width", "height", "score", "level", "decision", "verified", "findings", "kinds", "identifiers", "reason", "signed_off", "signed_off_by", "signed_off_at", "error", "error_kind"}}
 	for _, im := range r.Images {
 		kinds := map[string]bool{}
 		var rf []risk.Finding
@@ -53,7 +53,7 @@ func (r *Report) WriteCSVWith(w io.Writer, signOffs map[string]SignOff) error {
 			cell(im.Source), cell(im.SafeCopy), strconv.Itoa(im.Width), strconv.Itoa(im.Height),
 			strconv.Itoa(im.Score), string(im.Level), string(im.Decision), strconv.FormatBool(im.Verified),
 			strconv.Itoa(len(im.Findings)), strings.Join(ks, ";"), strings.Join(ids, ";"), cell(Reason(im)),
-			so.Decision, cell(so.By), so.Time, cell(im.Error),
+			so.Decision, cell(so.By), so.Time, cell(im.Error), im.ErrorKind,
 		})
 	}
 	if err := cw.WriteAll(rows); err != nil {

@@ -68,6 +68,11 @@ type Image struct {
 	MetadataRemoved []string `json:"metadata_removed,omitempty"`
 	Seconds         float64  `json:"seconds"`
 	Error           string   `json:"error"`
+	// ErrorKind sorts Error for scripts and filters: not_image, empty,
+	// too_large, no_decoder (HEIC without heif-convert), permission,
+	// missing, unreadable (any other failure to read or decode the
+	// file), internal (a detector or the tool itself failed).
+	ErrorKind string `json:"error_kind,omitempty"`
 	// Preview is a small JPEG of the safe copy with the findings drawn on
 	// it, for the HTML page only.
 	Preview []byte `json:"-"`
