@@ -108,6 +108,9 @@ func readWeights(m *tfjsModel, data []byte) (map[string]tensor, error) {
 			t := tensor{}
 			n := 1
 			for _, d := range w.Shape {
+				if d < 0 || d > len(data) || (d > 0 && n > len(data)/d) {
+					return nil, fmt.Errorf("tfjs: weight %s: shape %v larger than the weights", w.Name, w.Shape)
+				}
 				t.dims = append(t.dims, int64(d))
 				n *= d
 			}
@@ -138,6 +141,9 @@ func readWeights(m *tfjsModel, data []byte) (map[string]tensor, error) {
 					t.f = append(t.f, halfToFloat(binary.LittleEndian.Uint16(b[2*k:])))
 				}
 			case "uint8", "uint16":
+				if w.Quantization == nil {
+					return nil, fmt.Errorf("tfjs: weight %s: %s without its quantization", w.Name, dtype)
+				}
 				size := 1
 				if dtype == "uint16" {
 					size = 2
@@ -377,7 +383,18 @@ func (c *converter) emit(op string, inputs, outputs []string, attrs ...[]byte) {
 	c.nodes = appendMsg(c.nodes, 1, n)
 }
 
+// minInputs is how many inputs each operation reads at least.
+var minInputs = map[string]int{
+	"SparseToDense": 4, "Add": 2, "AddV2": 2, "Sub": 2, "Mul": 2, "Identity": 1, "Sigmoid": 1, "Relu": 1,
+	"Relu6": 1, "Mean": 2, "LeakyRelu": 1, "Transpose": 2, "Reshape": 2, "Pad": 2, "PadV2": 3, "ConcatV2": 2,
+	"SplitV": 3, "ResizeBilinear": 2, "Conv2D": 2, "MaxPool": 1, "_FusedConv2D": 2, "DepthwiseConv2dNative": 2,
+	"FusedDepthwiseConv2dNative": 2,
+}
+
 func (c *converter) node(n tfjsNode) error {
+	if len(n.Input) < minInputs[n.Op] {
+		return fmt.Errorf("%d inputs, want %d", len(n.Input), minInputs[n.Op])
+	}
 	out := n.Name
 	in := func(k int) string { return c.use(n.Input[k]) }
 	allConst := len(n.Input) > 0
@@ -414,7 +431,14 @@ func (c *converter) node(n tfjsNode) error {
 			return fmt.Errorf("only an empty integer SparseToDense is supported")
 		}
 		t := tensor{dims: shape, isInt: true}
-		t.i = make([]int64, t.size())
+		size := 1
+		for _, d := range shape {
+			if d < 0 || d > 1<<20 || size*int(d) > 1<<20 {
+				return fmt.Errorf("shape %v out of bounds", shape)
+			}
+			size *= int(d)
+		}
+		t.i = make([]int64, size)
 		for k := range t.i {
 			t.i[k] = def.i[0]
 		}
