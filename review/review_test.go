@@ -1,7 +1,6 @@
 package review
 
 import (
-	"context"
 	"errors"
 	"image"
 	"math"
@@ -12,11 +11,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
-	"photoaudit/blur"
-	"photoaudit/detect"
 	"photoaudit/internal/fixture"
-	"photoaudit/photo"
-	"photoaudit/pipeline"
 	"photoaudit/report"
 	"photoaudit/risk"
 	"photoaudit/watch"
@@ -27,28 +22,7 @@ import (
 // without consent, a record number kept, or a document with its findings
 // dropped is refused; a rejection is logged; and the log verifies.
 func TestApproveAndReject(t *testing.T) {
-	face, err := fixture.LoadFace(fixture.FacePath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, out := t.TempDir(), t.TempDir()
-	var scenes []fixture.Scene
-	for _, s := range fixture.Scenes(face) {
-		if s.Name == "face.jpg" || s.Name == "document.jpg" {
-			scenes = append(scenes, s)
-		}
-	}
-	if err := fixture.Write(in, scenes); err != nil {
-		t.Fatal(err)
-	}
-	inputs, skipped := pipeline.Collect([]string{in}, out)
-	popts := pipeline.Options{Out: out, Workers: 2, Photo: photo.DefaultOptions(), Detect: detect.DefaultOptions(),
-		Policy: risk.DefaultPolicy(), Redact: blur.DefaultOptions(), ToolVersion: "test"}
-	rep, err := pipeline.Run(context.Background(), inputs, skipped, popts, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := Options{Detect: popts.Detect, Photo: popts.Photo, Redact: popts.Redact, ToolVersion: "test", PolicyVersion: "p"}
+	out, opts, rep := scanFolder(t)
 	byName := map[string]report.Image{}
 	for _, im := range rep.Images {
 		byName[im.Source] = im

@@ -24,13 +24,15 @@ import (
 	"photoaudit/internal/fixture"
 	"photoaudit/photo"
 	"photoaudit/pipeline"
+	"photoaudit/report"
 	"photoaudit/risk"
 	"photoaudit/watch"
 )
 
 // scanFolder scans the face and the document scenes into a new --out
-// folder and returns it with the options an approval runs with.
-func scanFolder(t *testing.T) (string, Options, map[string]int) {
+// folder and returns it with the options an approval runs with and the
+// scan's report.
+func scanFolder(t *testing.T) (string, Options, *report.Report) {
 	t.Helper()
 	face, err := fixture.LoadFace(fixture.FacePath())
 	if err != nil {
@@ -53,23 +55,31 @@ func scanFolder(t *testing.T) (string, Options, map[string]int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]int{}
+	return out, Options{Detect: popts.Detect, Photo: popts.Photo, Redact: popts.Redact, ToolVersion: "test", PolicyVersion: "p"}, rep
+}
+
+// serve scans a folder and serves the review page over it; ids are the
+// photos' numbers by source.
+func serve(t *testing.T) (dir string, srv *Server, ts *httptest.Server, ids map[string]int) {
+	t.Helper()
+	dir, opts, rep := scanFolder(t)
+	srv, err := NewServer(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts = httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	ids = map[string]int{}
 	for i, im := range rep.Images {
 		ids[im.Source] = i + 1
 	}
-	return out, Options{Detect: popts.Detect, Photo: popts.Photo, Redact: popts.Redact, ToolVersion: "test", PolicyVersion: "p"}, ids
+	return dir, srv, ts, ids
 }
 
 // Nothing is served, and nothing signed off, without the token; files
 // are reached by a photo's number only.
 func TestReviewNeedsToken(t *testing.T) {
-	dir, opts, ids := scanFolder(t)
-	srv, err := NewServer(dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	dir, srv, ts, ids := serve(t)
 	tok := srv.Token()
 	face := ids["face.jpg"]
 	get := func(path string) int {
@@ -123,13 +133,7 @@ func TestReviewNeedsToken(t *testing.T) {
 // the face kept with a consent reference, approve; the document rejected
 // with a reason. The approved copy and the audit log say what was done.
 func TestReviewPageInChromium(t *testing.T) {
-	dir, opts, ids := scanFolder(t)
-	srv, err := NewServer(dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	dir, srv, ts, ids := serve(t)
 	home := ts.URL + "/?token=" + srv.Token()
 
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
