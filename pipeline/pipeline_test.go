@@ -404,7 +404,8 @@ func TestBarcodeMasked(t *testing.T) {
 // says so.
 func TestModelMissing(t *testing.T) {
 	rep, _ := scanned(t)
-	if len(rep.Warnings) != 0 || rep.Detectors[0] != "blazeface-back-256" || !slices.Contains(rep.Detectors, "ppocr-v4-det") {
+	if len(rep.Warnings) != 0 || rep.Detectors[0] != "blazeface-back-256" || !slices.Contains(rep.Detectors, "ppocr-v4-det") ||
+		!slices.Contains(rep.Detectors, "centernet-coco") {
 		t.Errorf("with the model: detectors %v, warnings %v", rep.Detectors, rep.Warnings)
 	}
 	face, err := fixture.LoadFace(fixture.FacePath())
@@ -426,8 +427,9 @@ func TestModelMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Warnings) != 2 || !strings.Contains(rep.Warnings[0], "Haar") || !strings.Contains(rep.Warnings[1], "scene text") ||
-		!slices.Contains(rep.Detectors, "haar-frontal") || slices.Contains(rep.Detectors, "ppocr-v4-det") {
+	if len(rep.Warnings) != 3 || !strings.Contains(rep.Warnings[0], "Haar") || !strings.Contains(rep.Warnings[1], "scene text") ||
+		!strings.Contains(rep.Warnings[2], "monitors, laptops and phones") ||
+		!slices.Contains(rep.Detectors, "haar-frontal") || slices.Contains(rep.Detectors, "ppocr-v4-det") || slices.Contains(rep.Detectors, "centernet-coco") {
 		t.Errorf("without the model: detectors %v, warnings %v", rep.Detectors, rep.Warnings)
 	}
 	if len(rep.Images) != 1 || len(kinds(rep.Images[0])[risk.KindFace]) != 1 {
