@@ -314,8 +314,13 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 		staff, entry := ocr.StaffIn(d.opts.Lists.Staff, text)
 		if !risky && entry > 0 && staff.Keeps() {
 			// A staff member on the roster who agreed to be shown: the
-			// badge stays, and the report says which entry decided it.
-			out = append(out, risk.Finding{Kind: risk.KindBadge, Confidence: 1, Identifiers: []risk.Identifier{},
+			// badge stays, its photo too (keptFaces), and the report says
+			// which entry decided it and where.
+			where := blk.box
+			if c, ok := vision.Carrier(img, blk.box); ok && isCard(c, blk.box, b) {
+				where = c
+			}
+			out = append(out, risk.Finding{Kind: risk.KindBadge, Box: where, Confidence: 1, Identifiers: []risk.Identifier{},
 				MaskedText: fmt.Sprintf("staff on the roster (entry %d), kept visible", entry), Detector: "roster" + suffix,
 				Consent: staff.Consent})
 		} else if !risky && len(blk.lines) <= cardLines && blk.length() >= cardMinLength {

@@ -129,7 +129,13 @@ func TestPages(t *testing.T) {
 // "keep", it stays, and the report names the entry and its consent.
 func TestRosterKeepsBadge(t *testing.T) {
 	img := fixture.Dark(1600, 1200, 7)
-	badge := fixture.StaffBadge(img, 1100, 700, 1.2, -6, color.NRGBA{200, 40, 50, 255}, fixture.FontRegular, "Karen Mitchell", "Medical Assistant")
+	badge := fixture.StaffBadge(img, 1100, 700, 1.2, 0, color.NRGBA{200, 40, 50, 255}, fixture.FontRegular, "Karen Mitchell", "Medical Assistant")
+	// Her photo in the badge's photo square.
+	face, err := fixture.LoadFace(fixture.FacePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo := fixture.Face(img, face, badge.Box.Min.X+70, badge.Box.Min.Y+78, 104)
 	look := func(staff []ocr.Staff) []risk.Finding {
 		opts := DefaultOptions()
 		opts.Lists.Staff = staff
@@ -146,8 +152,8 @@ func TestRosterKeepsBadge(t *testing.T) {
 	}
 	covers := func(fs []risk.Finding) bool {
 		for _, f := range fs {
-			if f.Harmless {
-				continue // reported as read, never covered
+			if f.Harmless || f.Consent != "" {
+				continue // reported, never covered
 			}
 			if in := f.Box.Intersect(badge.Box); 2*in.Dx()*in.Dy() >= badge.Box.Dx()*badge.Box.Dy()/2 {
 				return true
@@ -162,14 +168,23 @@ func TestRosterKeepsBadge(t *testing.T) {
 	if covers(fs) {
 		t.Errorf("kept by the roster, the badge is still covered: %+v", fs)
 	}
-	kept := false
+	kept, keptFace := false, false
 	for _, f := range fs {
-		if f.Consent == "STAFF-2026-07" && strings.Contains(f.MaskedText, "entry 2") && f.Box.Empty() {
+		if f.Consent == "STAFF-2026-07" && strings.Contains(f.MaskedText, "entry 2") && insideAny(f.Box, []image.Rectangle{badge.Box}) {
 			kept = true
+		}
+		if f.Kind == risk.KindFace && f.Box.Overlaps(photo.Box) {
+			if f.Consent != "STAFF-2026-07" || len(f.Identifiers) > 0 {
+				t.Errorf("the badge's photo is a face to cover: %+v", f)
+			}
+			keptFace = true
 		}
 	}
 	if !kept {
-		t.Errorf("no finding names roster entry 2 and its consent: %+v", fs)
+		t.Errorf("no finding names roster entry 2, its consent and where the badge is: %+v", fs)
+	}
+	if !keptFace {
+		t.Errorf("the badge's photo was not found as a face at all: %+v", fs)
 	}
 }
 

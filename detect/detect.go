@@ -311,7 +311,32 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	// They give blocks no extent: their boxes take in bezels, keyboards
 	// and hands, which a block's own hull leaves out.
 	objs := objectFindings(objects, surfaces, found, suffix)
-	return judgedOnce(slices.Concat(out, blocks, objs)), seen, nil
+	return keptFaces(judgedOnce(slices.Concat(out, blocks, objs))), seen, nil
+}
+
+// keptFaces leaves visible the faces on a badge the roster keeps: the
+// photo on a staff member's ID is the same person who agreed to be shown.
+// Each becomes a finding under the badge's consent reference.
+func keptFaces(fs []risk.Finding) []risk.Finding {
+	var kept []risk.Finding
+	for _, f := range fs {
+		if f.Consent != "" && f.Kind == risk.KindBadge && !f.Box.Empty() {
+			kept = append(kept, f)
+		}
+	}
+	for i, f := range fs {
+		if f.Kind != risk.KindFace {
+			continue
+		}
+		for _, k := range kept {
+			if insideAny(f.Box, []image.Rectangle{k.Box}) {
+				fs[i].Identifiers, fs[i].Consent = []risk.Identifier{}, k.Consent
+				fs[i].MaskedText = "the photo on a badge the roster keeps, kept visible"
+				break
+			}
+		}
+	}
+	return fs
 }
 
 // judgedOnce drops what was judged harmless where something identifying

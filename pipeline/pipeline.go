@@ -326,7 +326,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		t := time.Now()
 		img = blur.Redact(img, Regions(findings), w.opts.Redact)
 		for i := range findings {
-			findings[i].Redacted = !findings[i].Harmless
+			findings[i].Redacted = !findings[i].Harmless && findings[i].Consent == ""
 		}
 		redactT += time.Since(t)
 		t = time.Now()

@@ -17,11 +17,11 @@ func StillRisky(fs []risk.Finding) []risk.Finding {
 }
 
 // Regions are the boxes to cover: every finding with a box but those
-// read and judged harmless. Faces get an ellipse, the rest a rectangle.
+// read and judged harmless and those kept under a consent reference. Faces get an ellipse, the rest a rectangle.
 func Regions(fs []risk.Finding) []blur.Region {
 	var out []blur.Region
 	for _, f := range fs {
-		if f.Box.Empty() || f.Harmless {
+		if f.Box.Empty() || f.Harmless || f.Consent != "" {
 			continue
 		}
 		shape := blur.Rect

@@ -143,7 +143,7 @@ func Approve(dir, source string, c Choices, opts Options) (string, error) {
 	}
 	var cover []risk.Finding
 	for i, f := range im.Findings {
-		if _, ok := c.Keep[i+1]; ok || slices.Contains(c.Drop, i+1) || f.Harmless {
+		if _, ok := c.Keep[i+1]; ok || slices.Contains(c.Drop, i+1) || f.Harmless || f.Consent != "" {
 			continue
 		}
 		cover = append(cover, risk.Finding{Kind: f.Kind, Box: f.Rect()})

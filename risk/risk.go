@@ -66,8 +66,9 @@ type Finding struct {
 	// metadata, stripped).
 	Redacted bool
 	// Consent is the consent reference under which the finding is left
-	// visible (a staff member on the roster); such a finding has no box
-	// to cover and no identifier.
+	// visible (a staff member on the roster, their badge and its photo);
+	// such a finding has no identifier, and its box, if any, says where
+	// it is: it is never covered.
 	Consent string
 	// Harmless says the text on it was read and nothing identifying was
 	// found: a page, a board or a screen reported so that a person can
