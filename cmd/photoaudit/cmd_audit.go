@@ -14,7 +14,7 @@ var errLogBroken = watch.ErrLogBroken
 func newAuditCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Check the audit trail of a watch's --out folder",
+		Short: "Check the audit trail of a scan's or a watch's --out folder",
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "verify DIR",
