@@ -52,7 +52,8 @@ fastest run is shown. For one core, as a worker has: taskset -c 0 photoaudit ben
 			}
 			defer a.Close()
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "photoaudit bench: one worker, GOMAXPROCS %d, best of %d\n", runtime.GOMAXPROCS(0), runs)
+			fmt.Fprintf(out, "photoaudit bench: one worker, GOMAXPROCS %d, best of %d; detectors loaded: %s resident\n",
+				runtime.GOMAXPROCS(0), runs, mib(procStatus("VmRSS:")))
 			failed := false
 			for _, path := range args {
 				if err := benchOne(out, a, path, runs); err != nil {
@@ -148,7 +149,11 @@ func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) 
 // peakRSS is the process's peak resident set in bytes (VmHWM), 0 where
 // the system does not say: Go's heap, OpenCV's, Tesseract's and ONNX
 // Runtime's memory together.
-func peakRSS() int64 {
+func peakRSS() int64 { return procStatus("VmHWM:") }
+
+// procStatus reads one "kB" field of /proc/self/status, in bytes; 0 where
+// the system does not say.
+func procStatus(field string) int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
@@ -156,7 +161,7 @@ func peakRSS() int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			if err == nil {
 				return kb * 1024
