@@ -68,3 +68,20 @@ func FuzzTFJSToONNX(f *testing.F) {
 		TFJSToONNX(graph, weights, "out")
 	})
 }
+
+// The ONNX rewrites take any bytes without a panic; the seeds are an
+// ONNX model written by TFJSToONNX and pieces of it.
+func FuzzONNXRewrites(f *testing.F) {
+	graph, weights := tfjsSeed()
+	model, err := TFJSToONNX(graph, weights, "out")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(model)
+	f.Add(model[:len(model)/2])
+	f.Add([]byte{0x3a, 0x05, 0x0a, 0x03, 0x22, 0x01, 0x43})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ClipToAttributes(data)
+		WidenNarrowDepthwise(data, 16)
+	})
+}

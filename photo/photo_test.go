@@ -374,3 +374,32 @@ func TestMetadataBlocks(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecode: no file, however damaged, makes decoding panic, and what
+// decodes is within the pixel limit and upright-sized as its header says.
+// The seeds (run by every go test) are a small JPEG with an orientation
+// and GPS, a PNG, and truncations of both.
+func FuzzDecode(f *testing.F) {
+	img := image.NewNRGBA(image.Rect(0, 0, 24, 16))
+	jpg, err := fixture.Scene{Name: "r.jpg", Image: img, Orientation: 6, GPS: true}.Encode()
+	if err != nil {
+		f.Fatal(err)
+	}
+	var pngData bytes.Buffer
+	if err := png.Encode(&pngData, img); err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range [][]byte{jpg, pngData.Bytes(), jpg[:len(jpg)/2], pngData.Bytes()[:40]} {
+		f.Add(seed)
+	}
+	opts := Options{MaxPixels: 4 << 20}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Decode(data, opts)
+		if err != nil {
+			return
+		}
+		if b := p.Image.Bounds(); int64(b.Dx()*b.Dy()) > opts.MaxPixels || b.Empty() {
+			t.Errorf("decoded %v past the limit or empty", b)
+		}
+	})
+}
