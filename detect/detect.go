@@ -56,18 +56,29 @@ type Detector struct {
 	// its first look (Photo) on.
 	stages []Stage
 	suffix string // of the look under way
+	probe  func() int64
 }
 
-// Stage is the time one stage of a look took (photoaudit bench).
+// Stage is the time one stage of a look took (photoaudit bench), and
+// what the memory probe (SetProbe) read when it ended.
 type Stage struct {
-	Name string
-	Time time.Duration
+	Name   string
+	Time   time.Duration
+	Memory int64
 }
+
+// SetProbe makes each stage read probe when it ends (photoaudit bench
+// reads the process's peak resident set); nil reads nothing.
+func (d *Detector) SetProbe(probe func() int64) { d.probe = probe }
 
 // spent notes the time since start as stage name's, and returns now.
 func (d *Detector) spent(name string, start time.Time) time.Time {
 	now := time.Now()
-	d.stages = append(d.stages, Stage{Name: name + d.suffix, Time: now.Sub(start)})
+	s := Stage{Name: name + d.suffix, Time: now.Sub(start)}
+	if d.probe != nil {
+		s.Memory = d.probe()
+	}
+	d.stages = append(d.stages, s)
 	return now
 }
 

@@ -46,6 +46,9 @@ type Options struct {
 	// ToolVersion and Config are echoed into the report.
 	ToolVersion string
 	Config      any
+	// Probe, when set, is read at the end of each stage of a photo's
+	// audit (Result.Stages): photoaudit bench's memory reading.
+	Probe func() int64
 }
 
 // ErrVerify marks a safe copy that still showed risk after redaction.
@@ -176,10 +179,19 @@ func newWorker(opts Options) (*worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.SetProbe(opts.Probe)
 	return &worker{opts: opts, detect: d}, nil
 }
 
 func (w *worker) Close() error { return w.detect.Close() }
+
+// probe reads Options.Probe, 0 without one.
+func (w *worker) probe() int64 {
+	if w.opts.Probe == nil {
+		return 0
+	}
+	return w.opts.Probe()
+}
 
 // audit never fails the run: whatever goes wrong with one photo ends in
 // its report entry.
@@ -304,8 +316,9 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	stages := []detect.Stage{{Name: "decode", Time: time.Since(start)}}
+	stages := []detect.Stage{{Name: "decode", Time: time.Since(start), Memory: w.probe()}}
 	var redactT, encodeT, rereadT time.Duration
+	var redactM, encodeM, rereadM int64
 	b := p.Image.Bounds()
 	im := report.Image{Source: rel, Path: path, SHA256: p.SHA256, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
 
@@ -329,18 +342,21 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 			findings[i].Redacted = !findings[i].Harmless && findings[i].Consent == ""
 		}
 		redactT += time.Since(t)
+		redactM = max(redactM, w.probe())
 		t = time.Now()
 		encoded, err = photo.EncodeBytes(img, safeName)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: %w", err)
 		}
 		encodeT += time.Since(t)
+		encodeM = max(encodeM, w.probe())
 		t = time.Now()
 		safe, err = photo.Decode(encoded, photo.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: re-read safe copy: %w", err)
 		}
 		rereadT += time.Since(t)
+		rereadM = max(rereadM, w.probe())
 		left, _, err := w.detect.Look(safe.Image, first)
 		if err != nil {
 			return nil, err
@@ -354,8 +370,9 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		img = safe.Image
 	}
 	stages = append(stages, w.detect.Stages()...)
-	stages = append(stages, detect.Stage{Name: "redact", Time: redactT}, detect.Stage{Name: "encode", Time: encodeT},
-		detect.Stage{Name: "re-read safe copy", Time: rereadT})
+	stages = append(stages, detect.Stage{Name: "redact", Time: redactT, Memory: redactM},
+		detect.Stage{Name: "encode", Time: encodeT, Memory: encodeM},
+		detect.Stage{Name: "re-read safe copy", Time: rereadT, Memory: rereadM})
 	v := w.opts.Policy.Judge(findings)
 	im.Score, im.Level, im.Decision, im.Verified = v.Score, v.Level, v.Decision, verified
 	im.Rechecked = w.detect.Rechecked()

@@ -46,6 +46,7 @@ fastest run is shown. For one core, as a worker has: taskset -c 0 photoaudit ben
 			if err != nil {
 				return err
 			}
+			opts.Probe = peakRSS
 			a, err := pipeline.NewAuditor(opts)
 			if err != nil {
 				return err
@@ -117,26 +118,29 @@ func benchOne(w io.Writer, a *pipeline.Auditor, path string, runs int) error {
 	fmt.Fprintf(w, "  audit %.2f s; decode + encode %.2f s; ratio %.1fx; peak memory %s\n",
 		best.Seconds(), floor.Seconds(), best.Seconds()/floor.Seconds(), mib(peak))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  stage\ttime\tshare\tpeak memory by its end\t\n")
 	for _, s := range mergeStages(stages) {
-		fmt.Fprintf(tw, "  %s\t%.2f s\t%.0f%%\t\n", s.Name, s.Time.Seconds(), 100*s.Time.Seconds()/best.Seconds())
+		fmt.Fprintf(tw, "  %s\t%.2f s\t%.0f%%\t%s\t\n", s.Name, s.Time.Seconds(), 100*s.Time.Seconds()/best.Seconds(), mib(s.Memory))
 	}
 	return tw.Flush()
 }
 
-// mergeStages sums stages of one name (a stage of every round), slowest
-// first.
+// mergeStages sums the times of stages of one name (a stage of every
+// round) and keeps their highest memory reading, slowest first.
 func mergeStages(stages []detect.Stage) []detect.Stage {
 	sum := map[string]time.Duration{}
+	mem := map[string]int64{}
 	var names []string
 	for _, s := range stages {
 		if _, ok := sum[s.Name]; !ok {
 			names = append(names, s.Name)
 		}
 		sum[s.Name] += s.Time
+		mem[s.Name] = max(mem[s.Name], s.Memory)
 	}
 	out := make([]detect.Stage, len(names))
 	for i, n := range names {
-		out[i] = detect.Stage{Name: n, Time: sum[n]}
+		out[i] = detect.Stage{Name: n, Time: sum[n], Memory: mem[n]}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time > out[j].Time })
 	return out
