@@ -185,6 +185,14 @@ func newWorker(opts Options) (*worker, error) {
 
 func (w *worker) Close() error { return w.detect.Close() }
 
+// absolute is path made absolute, as it is when that fails.
+func absolute(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
 // probe reads Options.Probe, 0 without one.
 func (w *worker) probe() int64 {
 	if w.opts.Probe == nil {
@@ -320,7 +328,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 	var redactT, encodeT, rereadT time.Duration
 	var redactM, encodeM, rereadM int64
 	b := p.Image.Bounds()
-	im := report.Image{Source: rel, Path: path, SHA256: p.SHA256, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
+	im := report.Image{Source: rel, Path: absolute(path), SHA256: p.SHA256, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
 
 	findings, first, err := w.detect.Photo(p)
 	if err != nil {

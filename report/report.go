@@ -44,8 +44,9 @@ type Skip struct {
 // Image is one input photo's result.
 type Image struct {
 	Source string `json:"source"`
-	// Path is the file the scan read, for photoaudit approve to render
-	// the safe copy again from the original.
+	// Path is the file the scan read, absolute, for photoaudit approve
+	// and the review page to render the safe copy again from the original
+	// from wherever they are run.
 	Path string `json:"path,omitempty"`
 	// SHA256 is the original file's, as read.
 	SHA256   string        `json:"sha256,omitempty"`

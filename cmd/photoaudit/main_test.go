@@ -162,3 +162,37 @@ func TestProgressLines(t *testing.T) {
 		t.Errorf("last line %q: want the error counted", lines[3])
 	}
 }
+
+// A scan given a relative path records the original's absolute path, so
+// that approve and the review page find it from any folder.
+func TestReportPathAbsolute(t *testing.T) {
+	face, err := fixture.LoadFace(fixture.FacePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var poster fixture.Scene
+	for _, s := range fixture.Scenes(face) {
+		if s.Name == "poster.jpg" {
+			poster = s
+		}
+	}
+	if err := fixture.Write(filepath.Join(dir, "in"), []fixture.Scene{poster}); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if code, out := run(t, "scan", "in", "--out", "out", "--fail-on", "never"); code != exitOK {
+		t.Fatalf("scan: exit %d\n%s", code, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.ReadJSON(strings.NewReader(string(data)))
+	if err != nil || len(rep.Images) != 1 {
+		t.Fatalf("report: %v, %d images", err, len(rep.Images))
+	}
+	if p := rep.Images[0].Path; p != filepath.Join(dir, "in", "poster.jpg") {
+		t.Errorf("path %q, want the absolute %q", p, filepath.Join(dir, "in", "poster.jpg"))
+	}
+}
