@@ -17,7 +17,9 @@ import (
 // intake form tilted on an outdoor background (no surface of a known
 // colour on a known background) leaves nothing on it readable in the safe
 // copy; staff badges in a corner of a dark or a busy photo are found; a
-// white pole against a dark sky, patterned cloth and a poster pass.
+// white pole against a dark sky, patterned cloth and a poster pass; a
+// dark-theme schedule on a monitor and a message on a phone held up
+// outdoors are found and leave nothing readable.
 func TestHardScenes(t *testing.T) {
 	in, out := t.TempDir(), t.TempDir()
 	if err := fixture.Write(in, fixture.HardScenes(2)); err != nil {
@@ -31,7 +33,7 @@ func TestHardScenes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"document", "badge"} {
+	for _, kind := range []string{"document", "badge", "screen"} {
 		if r := res.Recall[kind]; r.Labelled == 0 || r.Found != r.Labelled {
 			t.Errorf("%s: found %d of %d", kind, r.Found, r.Labelled)
 		}
