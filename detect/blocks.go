@@ -469,11 +469,12 @@ func lineTexts(lines []ocr.Line) string {
 }
 
 // evidenced says whether a surface shows what makes it one: lines of
-// text the detector sees on it, in the whole photo or, for small print,
-// on the surface cut out and enlarged; or a barcode's stripes. A bright
+// text the detector sees on it (and on no smaller surface of all in front
+// of it), in the whole photo or, for small print, on the surface cut out
+// and enlarged; or a barcode's stripes. A bright
 // quad alone is as often a white pole, a shirt or a wall. Without the
 // text detector every surface counts, as before it.
-func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes []vision.Region) (bool, error) {
+func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes []vision.Region, all []vision.Surface) (bool, error) {
 	if !d.vision.FindsTextLines() {
 		return true, nil
 	}
@@ -484,10 +485,19 @@ func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes [
 	}
 	// A line counts when it lies on the surface, not across its edge:
 	// the edge of a bright band against slats or branches is line-shaped.
+	// A line on a smaller surface in front of it or set into it (a phone
+	// held up against a band of sky, a note on a board) is that one's.
+	var smaller []image.Rectangle
+	for _, o := range all {
+		if o.Box != s.Box && o.Box.Dx()*o.Box.Dy() < s.Box.Dx()*s.Box.Dy() && o.Box.Overlaps(s.Box) {
+			smaller = append(smaller, o.Box)
+		}
+	}
 	on := func(lines []vision.Region, at image.Point) int {
 		var in []vision.Region
 		for _, l := range lines {
-			if insideAny(l.Box.Add(at), []image.Rectangle{s.Box}) {
+			r := l.Box.Add(at)
+			if insideAny(r, []image.Rectangle{s.Box}) && !insideAny(r, smaller) {
 				in = append(in, l)
 			}
 		}

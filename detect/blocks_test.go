@@ -237,3 +237,33 @@ func TestBlocksReadBefore(t *testing.T) {
 		t.Errorf("a block judged harmless in the first look was redacted in the second: %+v", got)
 	}
 }
+
+// Text on a phone held up against a band of sky is the phone's evidence,
+// not the band's: a line counts for the smallest surface it lies on.
+// The band's own lines still count for it.
+func TestEvidenceOnSmallerSurface(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1200, 800)) // blank: the enlarged pass finds nothing more
+	band := vision.Surface{Kind: "whiteboard", Box: image.Rect(0, 100, 1200, 500)}
+	phone := vision.Surface{Kind: "screen", Box: image.Rect(500, 200, 700, 600)}
+	all := []vision.Surface{band, phone}
+	onPhone := []vision.Region{line(520, 250, 680, 275), line(520, 300, 680, 325), line(520, 350, 680, 375)}
+	d, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.cropLines = map[image.Rectangle][]vision.Region{}
+	check := func(what string, s vision.Surface, found []vision.Region, want bool) {
+		t.Helper()
+		got, err := d.evidenced(img, s, found, nil, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: evidenced %v, want %v", what, got, want)
+		}
+	}
+	check("the phone, by its own lines", phone, onPhone, true)
+	check("the band, by the phone's lines", band, onPhone, false)
+	check("the band, by lines of its own", band, append(onPhone, line(100, 150, 400, 175), line(100, 200, 400, 225)), true)
+}

@@ -253,7 +253,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 			seen.harmless = append(seen.harmless, s.Box)
 			continue
 		}
-		ok, err := d.evidenced(img, s, found, stripes)
+		ok, err := d.evidenced(img, s, found, stripes, surfaces)
 		if err != nil {
 			return nil, nil, err
 		}
