@@ -202,10 +202,12 @@ func isCard(c, text, photo image.Rectangle) bool {
 // one of judged (a surface redacted whole) was judged with it. A block on
 // a surface that reading judged harmless is judged again: handwriting
 // read turned can pass for a sign's words.
-// readBefore, for the look at a safe copy, are the boxes the first look
-// read and judged harmless: a block there that only now reads as unread
-// stays as it was judged.
-func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr.Line, fs []risk.Finding, judged, readBefore []image.Rectangle, suffix string) ([]risk.Finding, error) {
+// before, for the look at a safe copy, is what the first look saw: a
+// block it read and judged harmless that only now reads as unread stays
+// as it was judged, and lines only this look finds, where the first saw
+// no text, are not redacted for being unread (JPEG's noise on stripes and
+// clutter makes "lines" of its own); what they say still counts.
+func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr.Line, fs []risk.Finding, judged []image.Rectangle, before *Seen, suffix string) ([]risk.Finding, error) {
 	var out []risk.Finding
 	b := img.Bounds()
 	// Short words ("Sun", "14") join a screen's lines into one block;
@@ -304,10 +306,12 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 			v.ids = append(v.ids, id)
 		}
 		why, risky := v.risky(len(blk.lines), blk.length())
-		if risky && len(v.ids) == 0 && !v.clinical && overlapsAny(blk.box, readBefore, 0.7) {
-			// Read and judged harmless on the original; the safe copy
-			// differs there only by recompression, and a line read at
-			// 0.72 there may read at 0.65 here. Unread now is not news.
+		if risky && len(v.ids) == 0 && !v.clinical && before != nil &&
+			(overlapsAny(blk.box, before.harmless, 0.7) || !textSeenIn(blk, before.lines)) {
+			// Read and judged harmless on the original, or no text seen
+			// there at all: the safe copy differs there only by
+			// recompression, and a line read at 0.72 there may read at
+			// 0.65 here. Unread now is not news.
 			why, risky = "", false
 		}
 		var card image.Rectangle
@@ -388,6 +392,17 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 			MaskedText: what, Detector: models.TextDet.Name + "-block" + suffix})
 	}
 	return out, nil
+}
+
+// textSeenIn says whether one of lines (another look's) lies on blk.
+func textSeenIn(blk textBlock, lines []image.Rectangle) bool {
+	near := blk.box.Inset(-blk.height)
+	for _, l := range lines {
+		if center(l).In(near) {
+			return true
+		}
+	}
+	return false
 }
 
 // judgement is what blocks made of one block.

@@ -189,8 +189,9 @@ func TestRosterKeepsBadge(t *testing.T) {
 }
 
 // In the look at a safe copy, a block the first look read and judged
-// harmless is not redacted for reading worse after recompression; a
-// block of lines that nothing could read is redacted otherwise.
+// harmless is not redacted for reading worse after recompression, nor
+// are unread lines where the first look saw no text; a block of lines
+// that nothing could read is redacted otherwise.
 func TestBlocksReadBefore(t *testing.T) {
 	img := image.NewNRGBA(image.Rect(0, 0, 900, 600))
 	for i := range img.Pix {
@@ -215,7 +216,11 @@ func TestBlocksReadBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	look := func(before []image.Rectangle) []risk.Finding {
+	var lines []image.Rectangle
+	for _, l := range found {
+		lines = append(lines, l.Box)
+	}
+	look := func(before *Seen) []risk.Finding {
 		d.recognised = map[image.Rectangle]bool{}
 		d.cropLines = map[image.Rectangle][]vision.Region{}
 		fs, err := d.blocks(img, found, nil, nil, nil, before, "/verify")
@@ -231,10 +236,16 @@ func TestBlocksReadBefore(t *testing.T) {
 		return risky
 	}
 	if got := look(nil); len(got) != 1 || !strings.Contains(got[0].MaskedText, "could not be read") {
-		t.Fatalf("unread block: %+v, want it redacted whole as unread", got)
+		t.Fatalf("unread block (first look): %+v, want it redacted whole as unread", got)
 	}
-	if got := look([]image.Rectangle{image.Rect(96, 96, 704, 324)}); len(got) != 0 {
+	if got := look(&Seen{lines: lines}); len(got) != 1 {
+		t.Errorf("unread block the first look saw too: %+v, want it redacted whole", got)
+	}
+	if got := look(&Seen{harmless: []image.Rectangle{image.Rect(96, 96, 704, 324)}, lines: lines}); len(got) != 0 {
 		t.Errorf("a block judged harmless in the first look was redacted in the second: %+v", got)
+	}
+	if got := look(&Seen{lines: []image.Rectangle{image.Rect(900, 500, 1000, 520)}}); len(got) != 0 {
+		t.Errorf("unread lines only the second look found (JPEG's noise) were redacted: %+v", got)
 	}
 }
 

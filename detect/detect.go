@@ -159,6 +159,8 @@ type Seen struct {
 	// harmless are surfaces and text blocks read and judged harmless
 	// (posters, signs, a book's page).
 	harmless []image.Rectangle
+	// lines are the text lines the detector found.
+	lines []image.Rectangle
 }
 
 // Photo is the first look at a decoded photo: what its pixels show and
@@ -301,12 +303,11 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	out = append(out, plates(img, read, covered, suffix)...)
 	// Blocks last: what was read and found anywhere in a block decides
 	// for all of it.
-	var readBefore []image.Rectangle
-	if prev != nil {
-		readBefore = prev.harmless
+	for _, l := range found {
+		seen.lines = append(seen.lines, l.Box)
 	}
 	t = d.spent("cards and plates", t)
-	blocks, err := d.blocks(img, found, read, out, covered, readBefore, suffix)
+	blocks, err := d.blocks(img, found, read, out, covered, prev, suffix)
 	d.spent("text blocks", t)
 	if err != nil {
 		return nil, nil, err
