@@ -273,7 +273,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	}
 	var covered []image.Rectangle
 	for _, f := range out {
-		if f.Kind != risk.KindFace && f.Kind != risk.KindText && !f.Box.Empty() && !f.Harmless {
+		if f.Kind != risk.KindFace && f.Kind != risk.KindText && !f.Box.Empty() && !f.LeftVisible() {
 			covered = append(covered, f.Box)
 		}
 	}

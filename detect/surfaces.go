@@ -52,8 +52,9 @@ const (
 )
 
 // readSurface returns nil findings when the surface is not text, and one
-// Harmless finding when it was read and nothing identifying was found. It reads a surface again, enlarged (ocr.Reader enlarges small
-// crops), and judges it: identifiers read (or a barcode decoded) make a
+// Harmless finding when it was read and nothing identifying was found.
+// It reads a surface again, enlarged (ocr.Reader enlarges small crops),
+// and judges it: identifiers read (or a barcode decoded) make a
 // finding with them; a sign-in sheet is a finding whatever is read; text read confidently
 // with no identifiers (a poster) is harmless; anything else is text we
 // cannot prove harmless, and is a finding too.

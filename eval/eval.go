@@ -157,7 +157,7 @@ func Score(set *labels.Labels, rep *report.Report, opts pipeline.Options) (*Resu
 		for _, f := range im.Findings {
 			if r := f.Rect(); !r.Empty() {
 				boxes = append(boxes, r)
-				if !f.Harmless && f.Consent == "" {
+				if !f.LeftVisible() {
 					covered = append(covered, r)
 				}
 			}
@@ -254,7 +254,7 @@ func falseSurfaces(li labels.Image, im report.Image) []string {
 		switch {
 		case f.Kind == risk.KindFace, f.Kind == risk.KindText, f.Kind == risk.KindMetadata:
 			continue
-		case f.Harmless, f.Consent != "":
+		case f.LeftVisible():
 			continue // reported, not covered: no damage to the photo
 		}
 		r := f.Rect()

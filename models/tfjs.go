@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -236,7 +237,7 @@ func TFJSToONNX(modelJSON, weights []byte, outputs ...string) ([]byte, error) {
 	for _, name := range outputs {
 		outs = append(outs, valueName(name))
 	}
-	sortStrings(outs)
+	slices.Sort(outs)
 	for _, o := range outs {
 		c.outputs = appendMsg(c.outputs, 12, valueInfo(o, nil))
 	}
@@ -257,14 +258,6 @@ func TFJSToONNX(modelJSON, weights []byte, outputs ...string) ([]byte, error) {
 	opset = protowire.AppendVarint(opset, 18)
 	model = appendMsg(model, 8, opset)
 	return model, nil
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // valueName is an ONNX value's name for a TensorFlow output reference:

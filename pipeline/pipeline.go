@@ -347,7 +347,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		t := time.Now()
 		img = blur.Redact(img, Regions(findings), w.opts.Redact)
 		for i := range findings {
-			findings[i].Redacted = !findings[i].Harmless && findings[i].Consent == ""
+			findings[i].Redacted = !findings[i].LeftVisible()
 		}
 		redactT += time.Since(t)
 		redactM = max(redactM, w.probe())

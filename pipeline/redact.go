@@ -9,19 +9,20 @@ import (
 func StillRisky(fs []risk.Finding) []risk.Finding {
 	var out []risk.Finding
 	for _, f := range fs {
-		if len(f.Identifiers) > 0 && !f.Box.Empty() && !f.Harmless {
+		if len(f.Identifiers) > 0 && !f.Box.Empty() && !f.LeftVisible() {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// Regions are the boxes to cover: every finding with a box but those
-// read and judged harmless and those kept under a consent reference. Faces get an ellipse, the rest a rectangle.
+// Regions are the boxes to cover: every finding with a box but those left
+// visible (judged harmless, kept under a consent reference). Faces get an
+// ellipse, the rest a rectangle.
 func Regions(fs []risk.Finding) []blur.Region {
 	var out []blur.Region
 	for _, f := range fs {
-		if f.Box.Empty() || f.Harmless || f.Consent != "" {
+		if f.Box.Empty() || f.LeftVisible() {
 			continue
 		}
 		shape := blur.Rect

@@ -95,6 +95,10 @@ type Finding struct {
 	Harmless bool `json:"harmless,omitempty"`
 }
 
+// LeftVisible says the finding is reported and never covered: judged
+// harmless, or kept under a consent reference (risk.Finding's rule).
+func (f Finding) LeftVisible() bool { return f.Harmless || f.Consent != "" }
+
 // FromRisk converts a finding for the report.
 func FromRisk(f risk.Finding) Finding {
 	out := Finding{

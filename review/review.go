@@ -56,14 +56,9 @@ var ErrStillRisky = errors.New("the safe copy still shows something identifying"
 
 // find returns the report's entry for source.
 func find(dir, source string) (report.Image, error) {
-	f, err := os.Open(filepath.Join(dir, "report.json"))
+	rep, err := loadReport(dir)
 	if err != nil {
-		return report.Image{}, fmt.Errorf("review: %w (is %s a scan's --out folder?)", err, dir)
-	}
-	defer f.Close()
-	rep, err := report.ReadJSON(f)
-	if err != nil {
-		return report.Image{}, fmt.Errorf("review: %w", err)
+		return report.Image{}, err
 	}
 	for _, im := range rep.Images {
 		if im.Source == source {
@@ -79,6 +74,9 @@ func find(dir, source string) (report.Image, error) {
 // unreadable poster); otherwise --drop would show a record number that
 // --keep refuses to.
 const sureConf = 0.75
+
+// sure says a finding was found too surely to be dropped as false.
+func sure(f report.Finding) bool { return len(f.Identifiers) > 0 && f.Confidence >= sureConf }
 
 // keepable says whether a finding may be kept visible with consent: a
 // face, or text that names someone, and nothing else (a record number
@@ -129,7 +127,7 @@ func Approve(dir, source string, c Choices, opts Options) (string, error) {
 			return "", fmt.Errorf("review: finding %d is both kept and dropped", id)
 		}
 		f := im.Findings[id-1]
-		if len(f.Identifiers) > 0 && f.Confidence >= sureConf {
+		if sure(f) {
 			return "", fmt.Errorf("review: finding %d (%s) was found at %.2f: not a false finding to drop; keep a face or a name with consent instead", id, report.Describe(f), f.Confidence)
 		}
 		dropped = append(dropped, f.Rect())
@@ -143,7 +141,7 @@ func Approve(dir, source string, c Choices, opts Options) (string, error) {
 	}
 	var cover []risk.Finding
 	for i, f := range im.Findings {
-		if _, ok := c.Keep[i+1]; ok || slices.Contains(c.Drop, i+1) || f.Harmless || f.Consent != "" {
+		if _, ok := c.Keep[i+1]; ok || slices.Contains(c.Drop, i+1) || f.LeftVisible() {
 			continue
 		}
 		cover = append(cover, risk.Finding{Kind: f.Kind, Box: f.Rect()})

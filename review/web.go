@@ -39,14 +39,12 @@ import (
 var webFiles embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"describe": report.Describe,
-	"advice":   func(d risk.Decision) string { return d.Advice() },
-	"keepable": keepable,
-	"droppable": func(f report.Finding) bool {
-		return !f.Harmless && !(len(f.Identifiers) > 0 && f.Confidence >= sureConf)
-	},
-	"box": func(b []int) string { return strings.Trim(fmt.Sprint(b), "[]") },
-	"inc": func(i int) int { return i + 1 },
+	"describe":  report.Describe,
+	"advice":    func(d risk.Decision) string { return d.Advice() },
+	"keepable":  keepable,
+	"droppable": func(f report.Finding) bool { return !f.Harmless && !sure(f) },
+	"box":       func(b []int) string { return strings.Trim(fmt.Sprint(b), "[]") },
+	"inc":       func(i int) int { return i + 1 },
 }).ParseFS(webFiles, "web/*.html"))
 
 // Server serves the review page over dir.
@@ -214,7 +212,7 @@ func (s *Server) photoPage(w http.ResponseWriter, r *http.Request, status int, p
 	}
 	s.render(w, status, "photo.html", map[string]any{
 		"Token": s.token, "ID": id, "Image": im, "Why": report.Reason(im), "SignOff": signOffs(s.dir)[im.Source],
-		"Problem": problem, "Done": done, "Form": r.PostForm,
+		"Problem": problem, "Done": done,
 	})
 }
 

@@ -76,6 +76,10 @@ type Finding struct {
 	Harmless bool
 }
 
+// LeftVisible says the finding is reported and never covered: judged
+// harmless, or kept under a consent reference.
+func (f Finding) LeftVisible() bool { return f.Harmless || f.Consent != "" }
+
 // Level buckets a score for people.
 type Level string
 
