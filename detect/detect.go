@@ -105,12 +105,8 @@ func New(opts Options) (*Detector, error) {
 	if v.ReadsTextLines() {
 		text += " and " + models.TextRec.Name
 	}
-	things := "surfaces, barcodes, cards and plates"
-	if v.FindsObjects() {
-		things = "surfaces, screens and books (" + models.Objects.Name + "), barcodes, cards and plates"
-	}
 	return &Detector{opts: opts, vision: v, reader: r, cls: ocr.NewClassifier(opts.Lists),
-		rechecked: append(v.RecheckLooks(), text, things)}, nil
+		rechecked: append(v.RecheckLooks(), text, "surfaces, barcodes, cards and plates")}, nil
 }
 
 // Close frees the native detectors.
@@ -242,10 +238,15 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	if err != nil {
 		return nil, nil, err
 	}
-	objects, err := d.vision.Objects(img)
-	t = d.spent("objects", t)
-	if err != nil {
-		return nil, nil, err
+	// Objects only in the first look: all they make is harmless
+	// findings, which the look at a safe copy drops (StillRisky).
+	var objects []vision.Object
+	if prev == nil {
+		objects, err = d.vision.Objects(img)
+		t = d.spent("objects", t)
+		if err != nil {
+			return nil, nil, err
+		}
 	}
 	for _, s := range surfaces {
 		if prev != nil && overlapsAny(s.Box, prev.harmless, 0.7) {
