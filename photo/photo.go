@@ -200,6 +200,64 @@ func EncodeBytes(img image.Image, name string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// JPEGQuality is the quality safe copies are written at.
+const JPEGQuality = 92
+
+// JPEGCodec encodes and decodes JPEG; vision.JPEG does it with
+// libjpeg-turbo, several times faster than the standard library.
+type JPEGCodec interface {
+	// EncodeJPEG encodes an opaque img; it writes no metadata.
+	EncodeJPEG(img *image.NRGBA, quality int) ([]byte, error)
+	// DecodeJPEG decodes data without applying its EXIF orientation.
+	DecodeJPEG(data []byte) (*image.NRGBA, error)
+}
+
+// Codec encodes safe copies and reads them back, as a run verifies them.
+// Its zero value is EncodeBytes and Decode; with JPEG set, JPEG goes
+// through it. Originals are not its to read: Load and Decode refuse a
+// truncated file, where libjpeg hands back grey rows with a warning.
+type Codec struct {
+	JPEG JPEGCodec
+}
+
+// Encode is EncodeBytes, through c.JPEG for an opaque image that SafeName
+// gives a JPEG name (an image with transparency goes to the standard
+// library, whose encoder treats it as it always has).
+func (c Codec) Encode(img image.Image, name string) ([]byte, error) {
+	format, err := imaging.FormatFromFilename(name)
+	if c.JPEG == nil || err != nil || format != imaging.JPEG {
+		return EncodeBytes(img, name)
+	}
+	n, ok := img.(*image.NRGBA)
+	if !ok || !n.Opaque() {
+		return EncodeBytes(img, name)
+	}
+	data, err := c.JPEG.EncodeJPEG(n, JPEGQuality)
+	if err != nil {
+		return nil, fmt.Errorf("photo: encode %s: %w", name, err)
+	}
+	return data, nil
+}
+
+// Decode is Decode for what Encode made: a JPEG through c.JPEG, the rest
+// through the standard library. The metadata is read all the same, so
+// that what a safe copy carries is still looked at.
+func (c Codec) Decode(data []byte) (*Photo, error) {
+	if c.JPEG == nil || !isJPEG(data) {
+		return Decode(data, Options{})
+	}
+	img, err := c.JPEG.DecodeJPEG(data)
+	if err != nil {
+		return nil, err
+	}
+	meta := readMetadata(data)
+	p := &Photo{Format: "jpeg", Orientation: meta.Orientation, Meta: meta, Image: orient(img, meta.Orientation)}
+	if p.Orientation == 0 {
+		p.Orientation = 1
+	}
+	return p, nil
+}
+
 // Encode writes img in the format that SafeName's extension names. The
 // encoders write pixels only: no EXIF, XMP, IPTC or ICC data, orientation
 // already baked in.
@@ -208,7 +266,7 @@ func Encode(w io.Writer, img image.Image, name string) error {
 	if err != nil {
 		format = imaging.PNG
 	}
-	if err := imaging.Encode(w, img, format, imaging.JPEGQuality(92)); err != nil {
+	if err := imaging.Encode(w, img, format, imaging.JPEGQuality(JPEGQuality)); err != nil {
 		return fmt.Errorf("photo: encode %s: %w", name, err)
 	}
 	return nil

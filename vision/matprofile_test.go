@@ -5,6 +5,8 @@ package vision
 import (
 	"testing"
 
+	"github.com/disintegration/imaging"
+
 	"gocv.io/x/gocv"
 )
 
@@ -27,7 +29,41 @@ func TestNoMatLeak(t *testing.T) {
 		if _, err := d.TextLines(s.Image); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Surfaces(s.Image, DefaultSurfaceOptions()); err != nil {
+		surfaces, err := Surfaces(s.Image, DefaultSurfaceOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sf := range surfaces {
+			Carrier(s.Image, sf.Box.Inset(sf.Box.Dx()/4))
+			PhotoSquare(s.Image, sf.Box, sf.Box.Inset(sf.Box.Dx()/4), 20)
+			if len(sf.Quad) == 4 {
+				if _, _, err := Rectify(s.Image, sf.Quad); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		lines, err := d.TextLines(s.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.ReadsTextLines() {
+			if _, err := d.ReadLines(s.Image, lines); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := BarcodeStripes(s.Image); err != nil {
+			t.Fatal(err)
+		}
+		if d.FindsObjects() {
+			if _, err := d.Objects(s.Image); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := JPEG{}.EncodeJPEG(imaging.Clone(s.Image), 92)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (JPEG{}).DecodeJPEG(data); err != nil {
 			t.Fatal(err)
 		}
 	}

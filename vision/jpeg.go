@@ -1,0 +1,85 @@
+package vision
+
+import (
+	"errors"
+	"fmt"
+	"image"
+
+	"gocv.io/x/gocv"
+)
+
+// JPEG encodes and decodes JPEG with the libjpeg-turbo that OpenCV's
+// codecs are built on: at 12 MP, one core, encoding took 66 ms against
+// the standard library's 465, decoding (to NRGBA) 123 ms against 223.
+// It is for safe copies, which the audit encodes and reads back at least
+// once a photo (photo.Codec); originals are decoded by the standard
+// library, which refuses a truncated file where libjpeg fills grey rows.
+//
+// What it writes is pixels only: a JFIF header, the tables and the scan;
+// no EXIF, XMP, IPTC or ICC data.
+type JPEG struct{}
+
+// EncodeJPEG encodes img, which must be opaque, at quality (1-100).
+func (JPEG) EncodeJPEG(img *image.NRGBA, quality int) ([]byte, error) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= 0 || h <= 0 {
+		return nil, errors.New("vision: encode JPEG: empty image")
+	}
+	if img.Stride != 4*w {
+		img = &image.NRGBA{Pix: cloneRows(img), Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	}
+	start := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y)
+	rgba, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC4, img.Pix[start:start+4*w*h])
+	if err != nil {
+		return nil, fmt.Errorf("vision: encode JPEG: %w", err)
+	}
+	defer rgba.Close()
+	bgr := gocv.NewMat()
+	defer bgr.Close()
+	gocv.CvtColor(rgba, &bgr, gocv.ColorRGBAToBGR)
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, bgr, []int{gocv.IMWriteJpegQuality, quality})
+	if err != nil {
+		return nil, fmt.Errorf("vision: encode JPEG: %w", err)
+	}
+	defer buf.Close()
+	return append([]byte(nil), buf.GetBytes()...), nil
+}
+
+// DecodeJPEG decodes data as it is stored: the EXIF orientation, if any,
+// is not applied (photo applies it, once).
+func (JPEG) DecodeJPEG(data []byte) (*image.NRGBA, error) {
+	bgr, err := gocv.IMDecode(data, gocv.IMReadColor|gocv.IMReadIgnoreOrientation)
+	if err != nil {
+		return nil, fmt.Errorf("vision: decode JPEG: %w", err)
+	}
+	defer bgr.Close()
+	if bgr.Empty() {
+		return nil, errors.New("vision: decode JPEG: not a JPEG OpenCV can read")
+	}
+	rgba := gocv.NewMat()
+	defer rgba.Close()
+	gocv.CvtColor(bgr, &rgba, gocv.ColorBGRToRGBA)
+	px, err := rgba.DataPtrUint8()
+	if err != nil {
+		return nil, fmt.Errorf("vision: decode JPEG: %w", err)
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, rgba.Cols(), rgba.Rows()))
+	if len(px) != len(out.Pix) {
+		return nil, fmt.Errorf("vision: decode JPEG: %d bytes of pixels for %dx%d", len(px), rgba.Cols(), rgba.Rows())
+	}
+	copy(out.Pix, px)
+	return out, nil
+}
+
+// cloneRows copies img's pixels into contiguous rows.
+func cloneRows(img *image.NRGBA) []byte {
+	b := img.Bounds()
+	w := 4 * b.Dx()
+	out := make([]byte, 0, w*b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		i := img.PixOffset(b.Min.X, y)
+		out = append(out, img.Pix[i:i+w]...)
+	}
+	return out
+}
