@@ -5,6 +5,7 @@ package ocr
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/png"
@@ -194,7 +195,7 @@ func (r *Reader) read(img image.Image, scale float64) ([]Line, error) {
 		// when Tesseract's layout scales a sliver down.
 		return nil, nil
 	}
-	if err := r.client.SetImageFromBytes(pgm(gray)); err != nil {
+	if err := r.client.SetImageFromBytes(greyBMP(gray)); err != nil {
 		return nil, fmt.Errorf("ocr: set image: %w", err)
 	}
 	boxes, err := r.client.GetBoundingBoxesVerbose()
@@ -208,20 +209,40 @@ func (r *Reader) read(img image.Image, scale float64) ([]Line, error) {
 // given.
 const minReadSide = 8
 
-// pgm encodes the red channel of a grey NRGBA as binary PGM, which
-// Leptonica reads without the cost of PNG compression.
-func pgm(g *image.NRGBA) []byte {
+// greyBMP encodes the red channel of a grey NRGBA as an uncompressed
+// 8-bit BMP with a grey palette. Leptonica copies a BMP's rows as they
+// are; it read the binary PGM this replaced a pixel at a time, 0.3 s of a
+// 12 MP page pass. The BMP states no resolution (0 pixels a metre), as
+// the PGM did not, so Tesseract sees the same image as before.
+func greyBMP(g *image.NRGBA) []byte {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "P5\n%d %d\n255\n", w, h)
-	buf.Grow(w * h)
+	const headers = 14 + 40 + 256*4
+	row := (w + 3) &^ 3
+	size := headers + row*h
+	buf := make([]byte, size)
+	le := binary.LittleEndian
+	copy(buf, "BM")
+	le.PutUint32(buf[2:], uint32(size))
+	le.PutUint32(buf[10:], headers)
+	le.PutUint32(buf[14:], 40)
+	le.PutUint32(buf[18:], uint32(w))
+	le.PutUint32(buf[22:], uint32(h)) // positive: rows bottom-up
+	le.PutUint16(buf[26:], 1)
+	le.PutUint16(buf[28:], 8)
+	le.PutUint32(buf[34:], uint32(row*h))
+	le.PutUint32(buf[46:], 256)
+	for i := 0; i < 256; i++ {
+		p := 54 + 4*i
+		buf[p], buf[p+1], buf[p+2] = byte(i), byte(i), byte(i)
+	}
 	for y := 0; y < h; y++ {
-		row := g.Pix[y*g.Stride : y*g.Stride+w*4]
+		src := g.Pix[y*g.Stride : y*g.Stride+w*4]
+		dst := buf[headers+(h-1-y)*row:]
 		for x := 0; x < w; x++ {
-			buf.WriteByte(row[x*4])
+			dst[x] = src[x*4]
 		}
 	}
-	return buf.Bytes()
+	return buf
 }
 
 type lineKey struct{ block, par, line int }

@@ -1,11 +1,14 @@
 package ocr
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"image/draw"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/bmp"
 
 	"photoaudit/internal/fixture"
 	"photoaudit/risk"
@@ -111,6 +114,34 @@ func TestReadSliver(t *testing.T) {
 		lines, err := r.ReadAsIs(image.NewNRGBA(b))
 		if err != nil || len(lines) != 0 {
 			t.Errorf("%v: %d lines, %v; want none and no error", b, len(lines), err)
+		}
+	}
+}
+
+// What Tesseract is given is the grey image as it is: rows in order, the
+// padding of widths that are not a multiple of four left out.
+func TestGreyBMP(t *testing.T) {
+	for _, w := range []int{1, 5, 8, 13} {
+		g := image.NewNRGBA(image.Rect(0, 0, w, 7))
+		for y := 0; y < 7; y++ {
+			for x := 0; x < w; x++ {
+				v := uint8(x*17 + y*29)
+				g.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
+			}
+		}
+		got, err := bmp.Decode(bytes.NewReader(greyBMP(g)))
+		if err != nil {
+			t.Fatalf("width %d: %v", w, err)
+		}
+		if got.Bounds() != g.Bounds() {
+			t.Fatalf("width %d: decoded %v", w, got.Bounds())
+		}
+		for y := 0; y < 7; y++ {
+			for x := 0; x < w; x++ {
+				if r, _, _, _ := got.At(x, y).RGBA(); uint8(r>>8) != g.Pix[g.PixOffset(x, y)] {
+					t.Fatalf("width %d: pixel %d,%d is %d, want %d", w, x, y, r>>8, g.Pix[g.PixOffset(x, y)])
+				}
+			}
 		}
 	}
 }
