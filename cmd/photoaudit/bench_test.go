@@ -33,7 +33,8 @@ func TestBenchCommand(t *testing.T) {
 	bad := filepath.Join(dir, "zero.jpg")
 	os.WriteFile(bad, nil, 0o644)
 	before, _ := os.ReadDir(dir)
-	code, out := run(t, "bench", bad, filepath.Join(dir, "document.jpg"))
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	code, out := run(t, "bench", "--cpuprofile", prof, bad, filepath.Join(dir, "document.jpg"))
 	if code != exitUnreadable {
 		t.Errorf("exit %d with an undecodable photo, want %d:\n%s", code, exitUnreadable, out)
 	}
@@ -55,6 +56,10 @@ func TestBenchCommand(t *testing.T) {
 	}
 	if !strings.Contains(out, "zero.jpg") {
 		t.Errorf("the undecodable photo is not named:\n%s", out)
+	}
+	// A profile pprof reads: gzip-compressed protocol buffers.
+	if data, err := os.ReadFile(prof); err != nil || len(data) < 100 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("no CPU profile written (%d bytes, %v)", len(data), err)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != len(before) {

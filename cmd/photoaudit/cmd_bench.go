@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 func newBenchCommand() *cobra.Command {
 	var af auditFlags
 	var runs int
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench PHOTO...",
 		Short: "Time each stage of auditing photos, against the photos' own decode and encode",
@@ -34,7 +36,9 @@ what each stage took, the process's peak memory (resident set) while auditing it
 the ratio of the whole audit to the photo's own decode and encode with Go's standard
 library, measured in the same run: the floor any tool that rewrites the photo pays.
 Each photo is audited --runs times (the detectors are loaded once, before); the
-fastest run is shown. For one core, as a worker has: taskset -c 0 photoaudit bench ...`,
+fastest run is shown. For one core, as a worker has: taskset -c 0 photoaudit bench ...
+With --cpuprofile, the audits (not the loading) are profiled for go tool pprof; time
+spent in OpenCV, Tesseract and ONNX Runtime shows under the Go call that entered them.`,
 		Example: `  taskset -c 0 photoaudit bench busy-12mp.jpg
   photoaudit bench --runs 3 a.jpg b.heic`,
 		Args: cobra.MinimumNArgs(1),
@@ -53,6 +57,22 @@ fastest run is shown. For one core, as a worker has: taskset -c 0 photoaudit ben
 			}
 			defer a.Close()
 			out := cmd.OutOrStdout()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					f.Close()
+					return err
+				}
+				defer func() {
+					pprof.StopCPUProfile()
+					if err := f.Close(); err != nil {
+						fmt.Fprintf(cmd.ErrOrStderr(), "photoaudit: %s: %v\n", cpuProfile, err)
+					}
+				}()
+			}
 			fmt.Fprintf(out, "photoaudit bench: one worker, GOMAXPROCS %d, best of %d; detectors loaded: %s resident\n",
 				runtime.GOMAXPROCS(0), runs, mib(procStatus("VmRSS:")))
 			failed := false
@@ -70,6 +90,7 @@ fastest run is shown. For one core, as a worker has: taskset -c 0 photoaudit ben
 	}
 	af.AddFlags(cmd.Flags())
 	cmd.Flags().IntVar(&runs, "runs", 1, "audit each photo this many times and keep the fastest")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the audits to this file (go tool pprof)")
 	return cmd
 }
 
