@@ -157,6 +157,19 @@ type Seen struct {
 	harmless []image.Rectangle
 	// lines are the text lines the detector found.
 	lines []image.Rectangle
+	// redacted, for the look at a safe copy, are the boxes its
+	// redaction covered (Redacted).
+	redacted []image.Rectangle
+}
+
+// Redacted returns what s saw, for the look at a safe copy whose
+// redaction covered boxes (margins included): where the copy differs from
+// the photo s saw. Faces are looked for at the first look's scales only
+// there (vision.RecheckFaces).
+func (s *Seen) Redacted(boxes []image.Rectangle) *Seen {
+	c := *s
+	c.redacted = boxes
+	return &c
 }
 
 // Photo is the first look at a decoded photo: what its pixels show and
@@ -185,7 +198,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	d.cropLines = map[image.Rectangle][]vision.Region{}
 	findFaces := d.vision.Faces
 	if prev != nil {
-		findFaces = d.vision.RecheckFaces
+		findFaces = func(img image.Image) ([]vision.Region, error) { return d.vision.RecheckFaces(img, prev.redacted) }
 	}
 	t := time.Now()
 	faces, err := findFaces(img)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -371,7 +372,11 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		}
 		rereadT += time.Since(t)
 		rereadM = max(rereadM, w.probe())
-		left, _, err := w.detect.Look(safe.Image, first)
+		var changed []image.Rectangle
+		for _, r := range Regions(findings) {
+			changed = append(changed, w.opts.Redact.Grow(r.Box, img.Bounds()))
+		}
+		left, _, err := w.detect.Look(safe.Image, first.Redacted(changed))
 		if err != nil {
 			return nil, err
 		}

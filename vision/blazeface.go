@@ -115,6 +115,27 @@ type blazeLook struct {
 	minFace, minTurned int
 	threshold          float64
 	between            bool
+	// changedOnly limits the pyramid's own levels, all but the coarsest,
+	// to the tiles that overlap changed (in the photo's coordinates).
+	changedOnly bool
+	changed     []image.Rectangle
+}
+
+// skips says whether the look passes over the tile at origin of a level
+// scaled by scale: with changedOnly, a tile of one of the pyramid's own
+// levels that overlaps nothing in changed.
+func (l blazeLook) skips(lv blazeLevel, last bool, origin image.Point) bool {
+	if !l.changedOnly || lv.between || last {
+		return false
+	}
+	tile := image.Rect(int(float64(origin.X)/lv.scale), int(float64(origin.Y)/lv.scale),
+		int(math.Ceil(float64(origin.X+blazeSize)/lv.scale)), int(math.Ceil(float64(origin.Y+blazeSize)/lv.scale)))
+	for _, c := range l.changed {
+		if c.Overlaps(tile) {
+			return false
+		}
+	}
+	return true
 }
 
 // blazeLevel is one level of the pyramid: the photo scaled by scale, and
@@ -191,7 +212,7 @@ func (b *blazeFace) detect(img image.Image, look blazeLook) ([]blazeHit, error) 
 			src = m
 		}
 		last := i == len(levels)-1
-		got, err := b.level(src, lv, look.threshold, colour && !last)
+		got, err := b.level(src, lv, look.threshold, colour && !last, func(origin image.Point) bool { return look.skips(lv, last, origin) })
 		if err != nil {
 			return nil, err
 		}
@@ -211,7 +232,8 @@ func (b *blazeFace) detect(img image.Image, look blazeLook) ([]blazeHit, error) 
 // tiles): skin alone skipped 347, with edges 486 (a 14 px face, even
 // blurred with sigma 3, has 190+ edge pixels against the 9 asked);
 // face recall the same on both sets.
-func (b *blazeFace) level(m gocv.Mat, lv blazeLevel, threshold float64, skipBare bool) ([]blazeHit, error) {
+// Tiles that skip says to pass over are not looked at.
+func (b *blazeFace) level(m gocv.Mat, lv blazeLevel, threshold float64, skipBare bool, skip func(image.Point) bool) ([]blazeHit, error) {
 	size := image.Pt(m.Cols(), m.Rows())
 	// A level handles faces up to blazeFaceIn*blazeLevelStep px; the next
 	// coarser level takes larger ones. Tiles overlap so that each such
@@ -221,6 +243,12 @@ func (b *blazeFace) level(m gocv.Mat, lv blazeLevel, threshold float64, skipBare
 	var hits []blazeHit
 	for y0 := 0; ; y0 += step {
 		for x0 := 0; ; x0 += step {
+			if skip(image.Pt(x0, y0)) {
+				if x0+blazeSize >= size.X {
+					break
+				}
+				continue
+			}
 			skin, edged, err := fillBlob(b.net.input(), m, x0, y0)
 			if err != nil {
 				return nil, err

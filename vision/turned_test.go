@@ -134,7 +134,9 @@ func TestInCrowd(t *testing.T) {
 }
 
 // The look at a safe copy finds at least the upright faces the first look
-// finds.
+// finds where the copy was changed: over the whole photo, and with only
+// each face's own box changed (the pyramid's own levels run on the tiles
+// over it).
 func TestRecheckFaces(t *testing.T) {
 	d := newTestDetector(t)
 	for name, s := range scenes(t) {
@@ -142,13 +144,20 @@ func TestRecheckFaces(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := d.RecheckFaces(s.Image)
+		again, err := d.RecheckFaces(s.Image, []image.Rectangle{s.Image.Bounds()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range first {
 			if !anyOverlaps(again, f.Box) {
-				t.Errorf("%s: face %v found by Faces, not by RecheckFaces (%v)", name, f.Box, again)
+				t.Errorf("%s: face %v found by Faces, not by RecheckFaces over the whole photo (%v)", name, f.Box, again)
+			}
+			there, err := d.RecheckFaces(s.Image, []image.Rectangle{f.Box})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !anyOverlaps(there, f.Box) {
+				t.Errorf("%s: face %v not found by RecheckFaces with its box changed (%v)", name, f.Box, there)
 			}
 		}
 	}
