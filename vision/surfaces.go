@@ -412,7 +412,30 @@ func meanOf(m gocv.Mat, r image.Rectangle) float64 {
 }
 
 // bgrMat converts img to an 8-bit BGR Mat scaled by scale (at most 1).
+// What photo.Load returns, a contiguous NRGBA, is scaled in place through
+// a view of its pixels and converted after: 12 MP a pixel at a time took
+// 0.25 s a look.
 func bgrMat(img image.Image, scale float64) (gocv.Mat, float64, error) {
+	if n, ok := img.(*image.NRGBA); ok && n.Stride == 4*n.Rect.Dx() {
+		view, err := rgbaMat(n)
+		if err != nil {
+			return gocv.Mat{}, 0, err
+		}
+		defer view.Close()
+		src := view
+		if scale < 0.98 {
+			small := gocv.NewMat()
+			defer small.Close()
+			w, h := float64(view.Cols())*scale, float64(view.Rows())*scale
+			areaResize(view, &small, image.Pt(max(1, int(math.Round(w))), max(1, int(math.Round(h)))))
+			src = small
+		} else {
+			scale = 1
+		}
+		bgr := gocv.NewMat()
+		gocv.CvtColor(src, &bgr, gocv.ColorRGBAToBGR)
+		return bgr, scale, nil
+	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	buf := make([]byte, 0, w*h*3)

@@ -116,7 +116,7 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	resized := gocv.NewMat()
 	defer resized.Close()
 	rw, rh := max(1, int(math.Round(float64(b.Dx())*scale))), max(1, int(math.Round(float64(b.Dy())*scale)))
-	gocv.Resize(full, &resized, image.Pt(rw, rh), 0, 0, gocv.InterpolationArea)
+	areaResize(full, &resized, image.Pt(rw, rh))
 	// Dropping alpha keeps the channel order: BGRA to BGR is RGBA to RGB.
 	gocv.CvtColor(resized, &resized, gocv.ColorBGRAToBGR)
 	square := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(124, 116, 104, 0), h, w, gocv.MatTypeCV8UC3)

@@ -817,11 +817,11 @@ func grayMat(img image.Image, scale float64, maxPixels int) (gocv.Mat, float64, 
 	}
 	defer m.Close()
 	resized := gocv.NewMat()
-	interp := gocv.InterpolationArea
 	if scale > 1 {
-		interp = gocv.InterpolationLinear
+		gocv.Resize(m, &resized, image.Point{}, scale, scale, gocv.InterpolationLinear)
+		return resized, scale, nil
 	}
-	gocv.Resize(m, &resized, image.Point{}, scale, scale, interp)
+	areaResize(m, &resized, image.Pt(max(1, int(math.Round(float64(w)*scale))), max(1, int(math.Round(float64(h)*scale)))))
 	return resized, scale, nil
 }
 
@@ -890,3 +890,31 @@ func area(r image.Rectangle) float64 { return float64(r.Dx()) * float64(r.Dy()) 
 
 // OpenCVVersion is the linked OpenCV's version, for photoaudit version.
 func OpenCVVersion() string { return gocv.OpenCVVersion() }
+
+// areaResize scales src down to size by area averaging, as gocv.Resize
+// with InterpolationArea does, halving it first while size is at most
+// half of what is left. OpenCV averages exact halves on a fast path and
+// other ratios slowly: a 12 MP photo to 960 px took 62 ms directly and
+// 19 ms halved twice first, to 512 px 52 and 14 ms (one core). The
+// result is a little softer (two box filters, not one), which the
+// detectors did not notice: eval-dev's figures were unchanged. An odd
+// last row or column of an image of 64 px and more is left out of a
+// halving: a pixel of the edge, a small part of one pixel of the result.
+func areaResize(src gocv.Mat, dst *gocv.Mat, size image.Point) {
+	cur := src
+	var halves []gocv.Mat
+	defer func() {
+		for _, m := range halves {
+			m.Close()
+		}
+	}()
+	for cur.Cols()/2 >= size.X && cur.Rows()/2 >= size.Y && min(cur.Cols(), cur.Rows()) >= 64 {
+		even := cur.Region(image.Rect(0, 0, cur.Cols()&^1, cur.Rows()&^1))
+		half := gocv.NewMat()
+		gocv.Resize(even, &half, image.Pt(cur.Cols()/2, cur.Rows()/2), 0, 0, gocv.InterpolationArea)
+		even.Close()
+		halves = append(halves, half)
+		cur = half
+	}
+	gocv.Resize(cur, dst, size, 0, 0, gocv.InterpolationArea)
+}
