@@ -130,7 +130,7 @@ func Run(ctx context.Context, inputs []Input, skipped []report.Skip, opts Option
 	runErr := g.Wait()
 	rep.Finished = time.Now().Format(time.RFC3339)
 	rep.Summarize()
-	if err := WriteReports(rep, opts.Out, ReportName(opts.Shard), opts.Formats); err != nil {
+	if err := rep.WriteFiles(opts.Out, ReportName(opts.Shard), opts.Formats); err != nil {
 		return rep, err
 	}
 	return rep, runErr
@@ -145,37 +145,12 @@ func ReportName(s report.ShardSpec) string {
 	return fmt.Sprintf("report.shard-%d-of-%d", s.I, s.N)
 }
 
-// WriteReports writes rep as out/name.<format> for each of formats
-// (default json, html and csv), each atomically.
-func WriteReports(rep *report.Report, out, name string, formats []string) error {
-	if len(formats) == 0 {
-		formats = []string{"json", "html", "csv"}
-	}
-	for _, f := range formats {
-		var write func(*os.File) error
-		switch f {
-		case "json":
-			write = func(w *os.File) error { return rep.WriteJSON(w) }
-		case "html":
-			write = func(w *os.File) error { return rep.WriteHTML(w) }
-		case "csv":
-			write = func(w *os.File) error { return rep.WriteCSV(w) }
-		default:
-			return fmt.Errorf("pipeline: unknown report format %q", f)
-		}
-		if err := report.WriteFileAtomic(filepath.Join(out, name+"."+f), write); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// worker owns one set of native detectors.
 // safeCodec encodes safe copies and reads them back for the verify look:
 // JPEG through libjpeg-turbo (vision.JPEG), 0.6 s -> 0.07 s to encode and
 // 0.46 s -> 0.12 s to read back a busy 12 MP photo on one core.
 var safeCodec = photo.Codec{JPEG: vision.JPEG{}}
 
+// worker owns one set of native detectors.
 type worker struct {
 	opts   Options
 	detect *detect.Detector

@@ -56,3 +56,28 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// WriteFiles writes r as dir/name.<format> for each of formats (default
+// json, html and csv), each atomically (WriteFileAtomic).
+func (r *Report) WriteFiles(dir, name string, formats []string) error {
+	if len(formats) == 0 {
+		formats = []string{"json", "html", "csv"}
+	}
+	for _, f := range formats {
+		var write func(*os.File) error
+		switch f {
+		case "json":
+			write = func(w *os.File) error { return r.WriteJSON(w) }
+		case "html":
+			write = func(w *os.File) error { return r.WriteHTML(w) }
+		case "csv":
+			write = func(w *os.File) error { return r.WriteCSV(w) }
+		default:
+			return fmt.Errorf("report: unknown report format %q", f)
+		}
+		if err := WriteFileAtomic(filepath.Join(dir, name+"."+f), write); err != nil {
+			return err
+		}
+	}
+	return nil
+}

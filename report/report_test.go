@@ -6,6 +6,7 @@ import (
 	"html"
 	"image"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -194,5 +195,44 @@ func TestTriage(t *testing.T) {
 	})
 	if len(rs) != 2 || len(rs[0].Detectors) != 2 || rs[0].Confidence != 0.9 {
 		t.Errorf("rows %+v, want the first two merged at 0.9", rs)
+	}
+}
+
+// WriteFiles writes each format asked for, whole, and refuses one it does
+// not know before writing it.
+func TestWriteFiles(t *testing.T) {
+	dir := t.TempDir()
+	r := sample()
+	if err := r.WriteFiles(dir, "report", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{"json", "html", "csv"} {
+		data, err := os.ReadFile(filepath.Join(dir, "report."+ext))
+		if err != nil || len(data) == 0 {
+			t.Errorf("report.%s: %d bytes, %v", ext, len(data), err)
+		}
+	}
+	f, err := os.Open(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if back, err := ReadJSON(f); err != nil || back.Summary != r.Summary {
+		t.Errorf("report.json reads back as %+v, %v", back, err)
+	}
+	if err := r.WriteFiles(dir, "other", []string{"csv", "pdf"}); err == nil || !strings.Contains(err.Error(), "pdf") {
+		t.Errorf("unknown format: %v", err)
+	}
+}
+
+// Reports are pure Go: a merge of shards or a report read again links no
+// OpenCV, Tesseract or ONNX Runtime (a build without cgo compiles them).
+func TestReportCgoFree(t *testing.T) {
+	for _, pkg := range []string{"photoaudit/report", "photoaudit/risk", "photoaudit/blur", "photoaudit/photo"} {
+		cmd := exec.Command("go", "build", "-o", os.DevNull, pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s does not build without cgo: %v\n%s", pkg, err, out)
+		}
 	}
 }

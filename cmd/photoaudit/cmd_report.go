@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"photoaudit/pipeline"
 	"photoaudit/report"
 )
 
@@ -45,7 +44,7 @@ The HTML report has no previews: they are not kept in the JSON.`,
 			if dir == "" {
 				dir = filepath.Dir(args[0])
 			}
-			if err := pipeline.WriteReports(merged, dir, "report", strings.Split(formats, ",")); err != nil {
+			if err := merged.WriteFiles(dir, "report", strings.Split(formats, ",")); err != nil {
 				return err
 			}
 			s := merged.Summary
