@@ -72,6 +72,16 @@ func (o Options) Grow(box, bounds image.Rectangle) image.Rectangle {
 	return box.Inset(-o.margin(box)).Intersect(bounds)
 }
 
+// Touched returns the part of bounds that Redact may change for box:
+// Grow's box, and for pixelate and blur the ring they fade out over.
+func (o Options) Touched(box, bounds image.Rectangle) image.Rectangle {
+	grown := o.Grow(box, bounds)
+	if o.Method == Pixelate || o.Method == Blur {
+		grown = grown.Inset(-o.margin(box)).Intersect(bounds)
+	}
+	return grown
+}
+
 // margin is the margin in pixels for box.
 func (o Options) margin(box image.Rectangle) int {
 	short := min(box.Dx(), box.Dy())

@@ -154,3 +154,30 @@ func TestSoftEdges(t *testing.T) {
 		}
 	}
 }
+
+// Touched holds every pixel Redact changes, for each method: the look at
+// a safe copy takes everything outside it for the original.
+func TestTouched(t *testing.T) {
+	img := striped(300, 200)
+	box := image.Rect(100, 60, 180, 120)
+	for _, m := range []Method{Solid, Pixelate, Blur} {
+		opts := DefaultOptions()
+		opts.Method = m
+		out := Redact(img, []Region{{Box: box}}, opts)
+		touched := opts.Touched(box, img.Bounds())
+		changed := 0
+		for y := 0; y < 200; y++ {
+			for x := 0; x < 300; x++ {
+				if out.NRGBAAt(x, y) != img.NRGBAAt(x, y) {
+					changed++
+					if !image.Pt(x, y).In(touched) {
+						t.Fatalf("%s: pixel %d,%d changed outside Touched %v", m, x, y, touched)
+					}
+				}
+			}
+		}
+		if changed < box.Dx()*box.Dy()/2 {
+			t.Errorf("%s: only %d pixels changed", m, changed)
+		}
+	}
+}

@@ -349,7 +349,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		rereadM = max(rereadM, w.probe())
 		var changed []image.Rectangle
 		for _, r := range Regions(findings) {
-			changed = append(changed, w.opts.Redact.Grow(r.Box, img.Bounds()))
+			changed = append(changed, w.opts.Redact.Touched(r.Box, img.Bounds()))
 		}
 		left, _, err := w.detect.Look(safe.Image, first.Redacted(changed))
 		if err != nil {
