@@ -6,7 +6,6 @@ import (
 	"errors"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -18,25 +17,9 @@ import (
 	"photoaudit/internal/fixture"
 )
 
-// marked is an upright image with a red block in its top-left quarter, so
-// a wrong rotation is visible.
-func marked() fixture.Scene {
-	img := image.NewNRGBA(image.Rect(0, 0, 300, 200))
-	for y := 0; y < 200; y++ {
-		for x := 0; x < 300; x++ {
-			c := color.NRGBA{255, 255, 255, 255}
-			if x < 100 && y < 60 {
-				c = color.NRGBA{255, 0, 0, 255}
-			}
-			img.SetNRGBA(x, y, c)
-		}
-	}
-	return fixture.Scene{Name: "m.jpg", Image: img}
-}
-
 func TestDecodeOrientation(t *testing.T) {
 	for _, o := range []int{1, 3, 6, 8} {
-		s := marked()
+		s := fixture.Marked()
 		s.Orientation = o
 		s.GPS = o == 6
 		data, err := s.Encode()
@@ -66,7 +49,7 @@ func TestDecodeOrientation(t *testing.T) {
 }
 
 func TestGPS(t *testing.T) {
-	s := marked()
+	s := fixture.Marked()
 	s.GPS = true
 	data, _ := s.Encode()
 	p, err := Decode(data, DefaultOptions())
@@ -79,7 +62,7 @@ func TestGPS(t *testing.T) {
 }
 
 func TestEncodeDropsMetadata(t *testing.T) {
-	s := marked()
+	s := fixture.Marked()
 	s.Orientation, s.GPS = 6, true
 	data, _ := s.Encode()
 	p, err := Decode(data, DefaultOptions())
@@ -112,7 +95,7 @@ func TestEncodeDropsMetadata(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
-	good, _ := marked().Encode()
+	good, _ := fixture.Marked().Encode()
 	write := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, data, 0o644); err != nil {
@@ -167,7 +150,7 @@ func TestUnreadable(t *testing.T) {
 		return
 	}
 	p := filepath.Join(t.TempDir(), "locked.jpg")
-	data, _ := marked().Encode()
+	data, _ := fixture.Marked().Encode()
 	if err := os.WriteFile(p, data, 0o000); err != nil {
 		t.Fatal(err)
 	}

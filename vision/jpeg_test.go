@@ -3,7 +3,6 @@ package vision
 import (
 	"bytes"
 	"image"
-	"image/color"
 	"testing"
 
 	"photoaudit/internal/fixture"
@@ -13,17 +12,8 @@ import (
 // A safe copy through libjpeg-turbo: read back upright as the standard
 // library reads it, written with no metadata, the same size and pixels.
 func TestJPEGCodec(t *testing.T) {
-	img := image.NewNRGBA(image.Rect(0, 0, 300, 200))
-	for y := 0; y < 200; y++ {
-		for x := 0; x < 300; x++ {
-			c := color.NRGBA{255, 255, 255, 255}
-			if x < 100 && y < 60 {
-				c = color.NRGBA{255, 0, 0, 255}
-			}
-			img.SetNRGBA(x, y, c)
-		}
-	}
-	s := fixture.Scene{Name: "m.jpg", Image: img, Orientation: 6, GPS: true}
+	s := fixture.Marked()
+	s.Orientation, s.GPS = 6, true
 	data, err := s.Encode()
 	if err != nil {
 		t.Fatal(err)
