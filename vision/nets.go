@@ -133,16 +133,26 @@ func newORTSession(path, lib, inName string, inShape []int64, outNames []string,
 		}
 		s.outs, outs[i] = append(s.outs, t), t
 	}
-	opts, err := onnxruntime.NewSessionOptions()
+	opts, err := ortOptions()
 	if err != nil {
 		return nil, err
 	}
 	defer opts.Destroy()
-	if err := errors.Join(opts.SetIntraOpNumThreads(1), opts.SetInterOpNumThreads(1), opts.SetMemPattern(false)); err != nil {
-		return nil, err
-	}
 	s.session, err = onnxruntime.NewAdvancedSession(path, []string{inName}, outNames, []onnxruntime.Value{s.in}, outs, opts)
 	return s, err
+}
+
+// ortOptions are the options every session here runs with (ortSession).
+func ortOptions() (*onnxruntime.SessionOptions, error) {
+	opts, err := onnxruntime.NewSessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(opts.SetIntraOpNumThreads(1), opts.SetInterOpNumThreads(1), opts.SetMemPattern(false)); err != nil {
+		opts.Destroy()
+		return nil, err
+	}
+	return opts, nil
 }
 
 func (s *ortSession) Close() error {
@@ -189,9 +199,9 @@ func (n *ortBlazeNet) run() ([4][]float32, error) {
 
 // textNet runs the text detector at one input side.
 type textNet interface {
-	// run returns the probability map of blob, NCHW [1,3,side,side],
-	// as a side x side float Mat, valid until the next run.
-	run(blob gocv.Mat, side int) (gocv.Mat, error)
+	// run returns the probability map of blob, NCHW [1,3,h,w], as an
+	// h x w float Mat, valid until the next run.
+	run(blob gocv.Mat, w, h int) (gocv.Mat, error)
 	Close() error
 }
 
@@ -207,46 +217,84 @@ func newDNNTextNet(path string) (*dnnTextNet, error) {
 	return &dnnTextNet{net: net}, nil
 }
 
-func (n *dnnTextNet) run(blob gocv.Mat, side int) (gocv.Mat, error) {
+func (n *dnnTextNet) run(blob gocv.Mat, w, h int) (gocv.Mat, error) {
 	n.net.SetInput(blob, "")
 	out := n.net.Forward("")
 	defer out.Close()
-	if sz := out.Size(); len(sz) != 4 || sz[1] != 1 || sz[2] != side || sz[3] != side {
-		return gocv.Mat{}, fmt.Errorf("output shape %v, want [1 1 %d %d]", sz, side, side)
+	if sz := out.Size(); len(sz) != 4 || sz[1] != 1 || sz[2] != h || sz[3] != w {
+		return gocv.Mat{}, fmt.Errorf("output shape %v, want [1 1 %d %d]", sz, h, w)
 	}
-	// The map as a side x side Mat over the same data, not a copy.
-	return out.Reshape(1, side), nil
+	// The map as an h x w Mat over the same data, not a copy.
+	return out.Reshape(1, h), nil
 }
 
 func (n *dnnTextNet) Close() error { return n.net.Close() }
 
-// ortTextNet runs the text detector with ONNX Runtime, for inputs of one
-// side.
-type ortTextNet struct{ *ortSession }
+// ortTextNet runs the text detector with ONNX Runtime on inputs of any
+// size (multiples of 32), one session for them all: a session bound to one
+// size each kept an arena of activations each.
+type ortTextNet struct {
+	session *onnxruntime.DynamicAdvancedSession
+	out     onnxruntime.Value // the last run's, freed at the next
+}
 
-func newORTTextNet(path, lib string, side int) (*ortTextNet, error) {
-	n := int64(side)
-	s, err := newORTSession(path, lib, "x", []int64{1, 3, n, n}, []string{"sigmoid_0.tmp_0"}, [][]int64{{1, 1, n, n}})
+func newORTTextNet(path, lib string) (*ortTextNet, error) {
+	if err := startOnnxRuntime(lib); err != nil {
+		return nil, err
+	}
+	opts, err := ortOptions()
 	if err != nil {
 		return nil, err
 	}
-	return &ortTextNet{s}, nil
+	defer opts.Destroy()
+	s, err := onnxruntime.NewDynamicAdvancedSession(path, []string{"x"}, []string{"sigmoid_0.tmp_0"}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &ortTextNet{session: s}, nil
 }
 
-func (n *ortTextNet) run(blob gocv.Mat, side int) (gocv.Mat, error) {
+func (n *ortTextNet) run(blob gocv.Mat, w, h int) (gocv.Mat, error) {
 	src, err := blob.DataPtrFloat32()
 	if err != nil {
 		return gocv.Mat{}, err
 	}
-	in := n.in.GetData()
-	if len(src) != len(in) {
-		return gocv.Mat{}, fmt.Errorf("input of %d floats, want %d", len(src), len(in))
+	if len(src) != 3*w*h {
+		return gocv.Mat{}, fmt.Errorf("input of %d floats, want %d", len(src), 3*w*h)
 	}
-	copy(in, src)
-	if err := n.session.Run(); err != nil {
+	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(1, 3, int64(h), int64(w)), src)
+	if err != nil {
 		return gocv.Mat{}, err
 	}
+	defer in.Destroy()
+	if n.out != nil {
+		n.out.Destroy()
+		n.out = nil
+	}
+	outs := []onnxruntime.Value{nil}
+	if err := n.session.Run([]onnxruntime.Value{in}, outs); err != nil {
+		return gocv.Mat{}, err
+	}
+	n.out = outs[0]
+	t, ok := outs[0].(*onnxruntime.Tensor[float32])
+	if !ok {
+		return gocv.Mat{}, fmt.Errorf("output is %T, want float tensor", outs[0])
+	}
+	if sh := t.GetShape(); len(sh) != 4 || sh[1] != 1 || sh[2] != int64(h) || sh[3] != int64(w) {
+		return gocv.Mat{}, fmt.Errorf("output shape %v, want [1 1 %d %d]", sh, h, w)
+	}
 	// A view of the output tensor's floats, not a copy.
-	out := n.outs[0].GetData()
-	return gocv.NewMatFromBytes(side, side, gocv.MatTypeCV32F, unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*len(out)))
+	out := t.GetData()
+	return gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32F, unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*len(out)))
+}
+
+func (n *ortTextNet) Close() error {
+	var errs []error
+	if n.out != nil {
+		errs = append(errs, n.out.Destroy())
+	}
+	if n.session != nil {
+		errs = append(errs, n.session.Destroy())
+	}
+	return errors.Join(errs...)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/disintegration/imaging"
+	onnxruntime "github.com/yalue/onnxruntime_go"
 
 	"photoaudit/models"
 )
@@ -26,10 +27,10 @@ const (
 	recClasses = 6625
 )
 
-// recWidths are the input widths a session is made for (ONNX Runtime's
-// sessions here are bound to tensors of one size); a line goes in at the
-// narrowest that holds it, and a line longer than the widest is
-// squeezed.
+// recWidths are the input widths a line is padded to, as the recogniser
+// was measured with; a line goes in at the narrowest that holds it, and a
+// line longer than the widest is squeezed. One session takes them all: a
+// session bound to each width kept an arena of activations each.
 var recWidths = []int{160, 320, 640, 1280}
 
 // Reading is what the recogniser read on one line.
@@ -41,9 +42,9 @@ type Reading struct {
 }
 
 type textRec struct {
-	path, lib string
-	keys      []string
-	nets      map[int]*ortSession
+	keys    []string
+	session *onnxruntime.DynamicAdvancedSession
+	in      []float32 // the input, as long as the widest needs
 }
 
 // loadTextRec loads the recogniser at path and its dictionary at keys,
@@ -58,7 +59,19 @@ func loadTextRec(path, keysPath, lib string) (*textRec, error) {
 	if len(keys) != recClasses-1 {
 		return nil, fmt.Errorf("vision: recogniser dictionary %q: %d characters, want %d", keysPath, len(keys)-1, recClasses-2)
 	}
-	t := &textRec{path: path, lib: lib, keys: keys, nets: map[int]*ortSession{}}
+	if err := startOnnxRuntime(lib); err != nil {
+		return nil, err
+	}
+	opts, err := ortOptions()
+	if err != nil {
+		return nil, err
+	}
+	defer opts.Destroy()
+	session, err := onnxruntime.NewDynamicAdvancedSession(path, []string{"x"}, []string{"softmax_11.tmp_0"}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("vision: recogniser %q: %w", path, err)
+	}
+	t := &textRec{keys: keys, session: session, in: make([]float32, 3*recHeight*recWidths[len(recWidths)-1])}
 	// A first reading checks the graph runs and gives what we expect.
 	if _, err := t.read(image.NewNRGBA(image.Rect(0, 0, 96, 24)), image.Rect(0, 0, 96, 24)); err != nil {
 		t.Close()
@@ -67,26 +80,7 @@ func loadTextRec(path, keysPath, lib string) (*textRec, error) {
 	return t, nil
 }
 
-func (t *textRec) net(w int) (*ortSession, error) {
-	if n, ok := t.nets[w]; ok {
-		return n, nil
-	}
-	n, err := newORTSession(t.path, t.lib, "x", []int64{1, 3, recHeight, int64(w)},
-		[]string{"softmax_11.tmp_0"}, [][]int64{{1, int64(w / 8), recClasses}})
-	if err != nil {
-		return nil, err
-	}
-	t.nets[w] = n
-	return n, nil
-}
-
-func (t *textRec) Close() error {
-	var errs []error
-	for _, n := range t.nets {
-		errs = append(errs, n.Close())
-	}
-	return errors.Join(errs...)
-}
+func (t *textRec) Close() error { return t.session.Destroy() }
 
 // read reads the line of img at box.
 func (t *textRec) read(img image.Image, box image.Rectangle) (Reading, error) {
@@ -125,12 +119,8 @@ func (t *textRec) readCrop(crop *image.NRGBA, box image.Rectangle) (Reading, err
 		}
 	}
 	w = min(w, width)
-	net, err := t.net(width)
-	if err != nil {
-		return Reading{}, err
-	}
 	scaled := imaging.Resize(crop, w, recHeight, imaging.Linear)
-	in := net.in.GetData()
+	in := t.in[:3*recHeight*width]
 	clear(in)
 	plane := recHeight * width
 	// PaddleOCR feeds the recogniser BGR, scaled to -1..1; the width past
@@ -144,10 +134,24 @@ func (t *textRec) readCrop(crop *image.NRGBA, box image.Rectangle) (Reading, err
 			in[2*plane+i] = float32(scaled.Pix[p])/127.5 - 1
 		}
 	}
-	if err := net.session.Run(); err != nil {
+	tensor, err := onnxruntime.NewTensor(onnxruntime.NewShape(1, 3, recHeight, int64(width)), in)
+	if err != nil {
 		return Reading{}, err
 	}
-	out := net.outs[0].GetData()
+	defer tensor.Destroy()
+	outs := []onnxruntime.Value{nil}
+	if err := t.session.Run([]onnxruntime.Value{tensor}, outs); err != nil {
+		return Reading{}, err
+	}
+	defer outs[0].Destroy()
+	probs, ok := outs[0].(*onnxruntime.Tensor[float32])
+	if !ok {
+		return Reading{}, fmt.Errorf("vision: recogniser's output is %T, want float tensor", outs[0])
+	}
+	if sh := probs.GetShape(); len(sh) != 3 || sh[1] != int64(width/8) || sh[2] != recClasses {
+		return Reading{}, fmt.Errorf("vision: recogniser's output shape %v, want [1 %d %d]", sh, width/8, recClasses)
+	}
+	out := probs.GetData()
 	var sb strings.Builder
 	prev, n, sum := -1, 0, 0.0
 	for step := 0; step < width/8; step++ {
