@@ -239,6 +239,17 @@ type ortTextNet struct {
 }
 
 func newORTTextNet(path, lib string) (*ortTextNet, error) {
+	s, err := newDynamicSession(path, lib, "x", "sigmoid_0.tmp_0")
+	if err != nil {
+		return nil, err
+	}
+	return &ortTextNet{session: s}, nil
+}
+
+// newDynamicSession is a session of the network at path, one input and
+// one output, that takes tensors of any shape at each run, with the
+// options every session here has (ortOptions).
+func newDynamicSession(path, lib, in, out string) (*onnxruntime.DynamicAdvancedSession, error) {
 	if err := startOnnxRuntime(lib); err != nil {
 		return nil, err
 	}
@@ -247,11 +258,7 @@ func newORTTextNet(path, lib string) (*ortTextNet, error) {
 		return nil, err
 	}
 	defer opts.Destroy()
-	s, err := onnxruntime.NewDynamicAdvancedSession(path, []string{"x"}, []string{"sigmoid_0.tmp_0"}, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &ortTextNet{session: s}, nil
+	return onnxruntime.NewDynamicAdvancedSession(path, []string{in}, []string{out}, opts)
 }
 
 func (n *ortTextNet) run(blob gocv.Mat, w, h int) (gocv.Mat, error) {

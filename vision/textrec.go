@@ -59,15 +59,7 @@ func loadTextRec(path, keysPath, lib string) (*textRec, error) {
 	if len(keys) != recClasses-1 {
 		return nil, fmt.Errorf("vision: recogniser dictionary %q: %d characters, want %d", keysPath, len(keys)-1, recClasses-2)
 	}
-	if err := startOnnxRuntime(lib); err != nil {
-		return nil, err
-	}
-	opts, err := ortOptions()
-	if err != nil {
-		return nil, err
-	}
-	defer opts.Destroy()
-	session, err := onnxruntime.NewDynamicAdvancedSession(path, []string{"x"}, []string{"softmax_11.tmp_0"}, opts)
+	session, err := newDynamicSession(path, lib, "x", "softmax_11.tmp_0")
 	if err != nil {
 		return nil, fmt.Errorf("vision: recogniser %q: %w", path, err)
 	}
