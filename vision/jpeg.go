@@ -26,11 +26,7 @@ func (JPEG) EncodeJPEG(img *image.NRGBA, quality int) ([]byte, error) {
 	if w <= 0 || h <= 0 {
 		return nil, errors.New("vision: encode JPEG: empty image")
 	}
-	if img.Stride != 4*w {
-		img = &image.NRGBA{Pix: cloneRows(img), Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
-	}
-	start := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y)
-	rgba, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC4, img.Pix[start:start+4*w*h])
+	rgba, err := rgbaMat(img) // a view of its pixels, or a copy of them
 	if err != nil {
 		return nil, fmt.Errorf("vision: encode JPEG: %w", err)
 	}
@@ -70,16 +66,4 @@ func (JPEG) DecodeJPEG(data []byte) (*image.NRGBA, error) {
 	}
 	copy(out.Pix, px)
 	return out, nil
-}
-
-// cloneRows copies img's pixels into contiguous rows.
-func cloneRows(img *image.NRGBA) []byte {
-	b := img.Bounds()
-	w := 4 * b.Dx()
-	out := make([]byte, 0, w*b.Dy())
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		i := img.PixOffset(b.Min.X, y)
-		out = append(out, img.Pix[i:i+w]...)
-	}
-	return out
 }

@@ -199,9 +199,9 @@ func (n *ortBlazeNet) run() ([4][]float32, error) {
 
 // textNet runs the text detector at one input side.
 type textNet interface {
-	// run returns the probability map of blob, NCHW [1,3,h,w], as an
-	// h x w float Mat, valid until the next run.
-	run(blob gocv.Mat, w, h int) (gocv.Mat, error)
+	// run returns the probability map of blob, NCHW [1,3,side,side],
+	// as a side x side float Mat, valid until the next run.
+	run(blob gocv.Mat, side int) (gocv.Mat, error)
 	Close() error
 }
 
@@ -217,22 +217,22 @@ func newDNNTextNet(path string) (*dnnTextNet, error) {
 	return &dnnTextNet{net: net}, nil
 }
 
-func (n *dnnTextNet) run(blob gocv.Mat, w, h int) (gocv.Mat, error) {
+func (n *dnnTextNet) run(blob gocv.Mat, side int) (gocv.Mat, error) {
 	n.net.SetInput(blob, "")
 	out := n.net.Forward("")
 	defer out.Close()
-	if sz := out.Size(); len(sz) != 4 || sz[1] != 1 || sz[2] != h || sz[3] != w {
-		return gocv.Mat{}, fmt.Errorf("output shape %v, want [1 1 %d %d]", sz, h, w)
+	if sz := out.Size(); len(sz) != 4 || sz[1] != 1 || sz[2] != side || sz[3] != side {
+		return gocv.Mat{}, fmt.Errorf("output shape %v, want [1 1 %d %d]", sz, side, side)
 	}
-	// The map as an h x w Mat over the same data, not a copy.
-	return out.Reshape(1, h), nil
+	// The map as a side x side Mat over the same data, not a copy.
+	return out.Reshape(1, side), nil
 }
 
 func (n *dnnTextNet) Close() error { return n.net.Close() }
 
-// ortTextNet runs the text detector with ONNX Runtime on inputs of any
-// size (multiples of 32), one session for them all: a session bound to one
-// size each kept an arena of activations each.
+// ortTextNet runs the text detector with ONNX Runtime on inputs of every
+// side, one session for them all: a session bound to one side each kept
+// an arena of activations each.
 type ortTextNet struct {
 	session *onnxruntime.DynamicAdvancedSession
 	out     onnxruntime.Value // the last run's, freed at the next
@@ -261,15 +261,16 @@ func newDynamicSession(path, lib, in, out string) (*onnxruntime.DynamicAdvancedS
 	return onnxruntime.NewDynamicAdvancedSession(path, []string{in}, []string{out}, opts)
 }
 
-func (n *ortTextNet) run(blob gocv.Mat, w, h int) (gocv.Mat, error) {
+func (n *ortTextNet) run(blob gocv.Mat, side int) (gocv.Mat, error) {
 	src, err := blob.DataPtrFloat32()
 	if err != nil {
 		return gocv.Mat{}, err
 	}
-	if len(src) != 3*w*h {
-		return gocv.Mat{}, fmt.Errorf("input of %d floats, want %d", len(src), 3*w*h)
+	if len(src) != 3*side*side {
+		return gocv.Mat{}, fmt.Errorf("input of %d floats, want %d", len(src), 3*side*side)
 	}
-	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(1, 3, int64(h), int64(w)), src)
+	s := int64(side)
+	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(1, 3, s, s), src)
 	if err != nil {
 		return gocv.Mat{}, err
 	}
@@ -287,12 +288,12 @@ func (n *ortTextNet) run(blob gocv.Mat, w, h int) (gocv.Mat, error) {
 	if !ok {
 		return gocv.Mat{}, fmt.Errorf("output is %T, want float tensor", outs[0])
 	}
-	if sh := t.GetShape(); len(sh) != 4 || sh[1] != 1 || sh[2] != int64(h) || sh[3] != int64(w) {
-		return gocv.Mat{}, fmt.Errorf("output shape %v, want [1 1 %d %d]", sh, h, w)
+	if sh := t.GetShape(); len(sh) != 4 || sh[1] != 1 || sh[2] != s || sh[3] != s {
+		return gocv.Mat{}, fmt.Errorf("output shape %v, want [1 1 %d %d]", sh, side, side)
 	}
 	// A view of the output tensor's floats, not a copy.
 	out := t.GetData()
-	return gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32F, unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*len(out)))
+	return gocv.NewMatFromBytes(side, side, gocv.MatTypeCV32F, unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*len(out)))
 }
 
 func (n *ortTextNet) Close() error {

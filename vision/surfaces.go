@@ -411,49 +411,27 @@ func meanOf(m gocv.Mat, r image.Rectangle) float64 {
 	return roi.Mean().Val1
 }
 
-// bgrMat converts img to an 8-bit BGR Mat scaled by scale (at most 1).
-// What photo.Load returns, a contiguous NRGBA, is scaled in place through
-// a view of its pixels and converted after: 12 MP a pixel at a time took
+// bgrMat converts img to an 8-bit BGR Mat scaled by scale (at most 1):
+// scaled through a view of its pixels (rgbaMat; what photo.Load returns
+// is not copied) and converted after. Built a pixel at a time, 12 MP took
 // 0.25 s a look.
 func bgrMat(img image.Image, scale float64) (gocv.Mat, float64, error) {
-	if n, ok := img.(*image.NRGBA); ok && n.Stride == 4*n.Rect.Dx() {
-		view, err := rgbaMat(n)
-		if err != nil {
-			return gocv.Mat{}, 0, err
-		}
-		defer view.Close()
-		src := view
-		if scale < 0.98 {
-			small := gocv.NewMat()
-			defer small.Close()
-			w, h := float64(view.Cols())*scale, float64(view.Rows())*scale
-			areaResize(view, &small, image.Pt(max(1, int(math.Round(w))), max(1, int(math.Round(h)))))
-			src = small
-		} else {
-			scale = 1
-		}
-		bgr := gocv.NewMat()
-		gocv.CvtColor(src, &bgr, gocv.ColorRGBAToBGR)
-		return bgr, scale, nil
-	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	buf := make([]byte, 0, w*h*3)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			R, G, B := rgb(img, x, y)
-			buf = append(buf, uint8(B), uint8(G), uint8(R))
-		}
-	}
-	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC3, buf)
+	view, err := rgbaMat(img)
 	if err != nil {
 		return gocv.Mat{}, 0, err
 	}
-	if scale >= 0.98 {
-		return m, 1, nil
+	defer view.Close()
+	src := view
+	if scale < 0.98 {
+		small := gocv.NewMat()
+		defer small.Close()
+		w, h := float64(view.Cols())*scale, float64(view.Rows())*scale
+		areaResize(view, &small, image.Pt(max(1, int(math.Round(w))), max(1, int(math.Round(h)))))
+		src = small
+	} else {
+		scale = 1
 	}
-	defer m.Close()
-	small := gocv.NewMat()
-	gocv.Resize(m, &small, image.Point{}, scale, scale, gocv.InterpolationArea)
-	return small, scale, nil
+	bgr := gocv.NewMat()
+	gocv.CvtColor(src, &bgr, gocv.ColorRGBAToBGR)
+	return bgr, scale, nil
 }

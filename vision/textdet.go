@@ -113,10 +113,9 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	if err != nil {
 		return nil, err
 	}
+	w, h := side, side
 	scale := float64(side) / float64(long)
 	sx, sy := scale, scale
-	rw, rh := max(1, int(math.Round(float64(b.Dx())*scale))), max(1, int(math.Round(float64(b.Dy())*scale)))
-	w, h := side, side
 	full, err := rgbaMat(img)
 	if err != nil {
 		return nil, err
@@ -124,6 +123,7 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	defer full.Close()
 	resized := gocv.NewMat()
 	defer resized.Close()
+	rw, rh := max(1, int(math.Round(float64(b.Dx())*scale))), max(1, int(math.Round(float64(b.Dy())*scale)))
 	areaResize(full, &resized, image.Pt(rw, rh))
 	// Dropping alpha keeps the channel order: BGRA to BGR is RGBA to RGB.
 	gocv.CvtColor(resized, &resized, gocv.ColorBGRAToBGR)
@@ -136,7 +136,7 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	// of about 58 on every channel; square is already RGB.
 	blob := gocv.BlobFromImage(square, 1/57.6, image.Pt(w, h), gocv.NewScalar(123.7, 116.3, 103.5, 0), false, false)
 	defer blob.Close()
-	prob, err := net.run(blob, w, h)
+	prob, err := net.run(blob, side)
 	if err != nil {
 		return nil, err
 	}
