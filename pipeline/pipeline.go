@@ -307,8 +307,12 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		return nil, err
 	}
 	stages := []detect.Stage{{Name: "decode", Time: time.Since(start), Memory: w.probe()}}
-	var redactT, encodeT, rereadT time.Duration
-	var redactM, encodeM, rereadM int64
+	// What redaction, encoding and reading back take over every round.
+	redact, encode, reread := detect.Stage{Name: "redact"}, detect.Stage{Name: "encode"}, detect.Stage{Name: "re-read safe copy"}
+	spent := func(s *detect.Stage, start time.Time) {
+		s.Time += time.Since(start)
+		s.Memory = max(s.Memory, w.probe())
+	}
 	b := p.Image.Bounds()
 	im := report.Image{Source: rel, Path: absolute(path), SHA256: p.SHA256, Width: b.Dx(), Height: b.Dy(), MetadataRemoved: p.Meta.Blocks}
 
@@ -327,28 +331,26 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 	verified := false
 	for round := 0; round < 3; round++ {
 		t := time.Now()
-		img = blur.Redact(img, Regions(findings), w.opts.Redact)
+		regions := Regions(findings)
+		img = blur.Redact(img, regions, w.opts.Redact)
 		for i := range findings {
 			findings[i].Redacted = !findings[i].LeftVisible()
 		}
-		redactT += time.Since(t)
-		redactM = max(redactM, w.probe())
+		spent(&redact, t)
 		t = time.Now()
 		encoded, err = safeCodec.Encode(img, safeName)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: %w", err)
 		}
-		encodeT += time.Since(t)
-		encodeM = max(encodeM, w.probe())
+		spent(&encode, t)
 		t = time.Now()
 		safe, err = safeCodec.Decode(encoded)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: re-read safe copy: %w", err)
 		}
-		rereadT += time.Since(t)
-		rereadM = max(rereadM, w.probe())
+		spent(&reread, t)
 		var changed []image.Rectangle
-		for _, r := range Regions(findings) {
+		for _, r := range regions {
 			changed = append(changed, w.opts.Redact.Touched(r.Box, img.Bounds()))
 		}
 		left, _, err := w.detect.Look(safe.Image, first.Redacted(changed))
@@ -364,9 +366,7 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		img = safe.Image
 	}
 	stages = append(stages, w.detect.Stages()...)
-	stages = append(stages, detect.Stage{Name: "redact", Time: redactT, Memory: redactM},
-		detect.Stage{Name: "encode", Time: encodeT, Memory: encodeM},
-		detect.Stage{Name: "re-read safe copy", Time: rereadT, Memory: rereadM})
+	stages = append(stages, redact, encode, reread)
 	v := w.opts.Policy.Judge(findings)
 	im.Score, im.Level, im.Decision, im.Verified = v.Score, v.Level, v.Decision, verified
 	im.Rechecked = w.detect.Rechecked()
