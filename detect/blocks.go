@@ -220,10 +220,10 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 	}
 	var js []judgement
 	for _, blk := range groupLines(words) {
-		if insideAny(blk.box, judged) {
+		if on, ok := insideWhich(blk.box, judged); ok {
 			// On a surface redacted whole: what the rest of its page
 			// shows goes with it.
-			js = append(js, judgement{blk: blk, covered: true, identifies: true})
+			js = append(js, judgement{blk: blk, covered: true, identifies: true, sits: on})
 			continue
 		}
 		near := blk.box.Inset(-blk.height / 2)
@@ -426,11 +426,18 @@ const pageGap = 3
 // pageGap lines of each other, and makes every block of a page on which
 // something identifies someone risky too: the receipt under a name, the
 // rest of a chart, the other columns of a screen with a patient list.
+// A page ends at the edge of the paper or screen it is on: a block on a
+// surface and one off it (an e-reader's logo on its bezel, beside the
+// display) are not one page.
 func pages(js []judgement) {
+	off := func(a, b judgement) bool {
+		return !a.sits.Empty() && !insideAny(b.blk.box, []image.Rectangle{a.sits})
+	}
 	find := connect(len(js), func(i, j int) bool {
 		a, b := js[i].blk, js[j].blk
 		return max(a.height, b.height) <= 3*min(a.height, b.height) &&
-			a.box.Inset(-pageGap*a.height).Overlaps(b.box.Inset(-pageGap*b.height))
+			a.box.Inset(-pageGap*a.height).Overlaps(b.box.Inset(-pageGap*b.height)) &&
+			!off(js[i], js[j]) && !off(js[j], js[i])
 	})
 	ids := map[int][]risk.Identifier{}
 	conf := map[int]float64{}

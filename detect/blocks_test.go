@@ -113,12 +113,21 @@ func TestPages(t *testing.T) {
 		{blk: blk(100, 200, 500, 600, 20)},   // the items under it, two lines down
 		{blk: blk(1500, 100, 1900, 400, 20)}, // across the photo
 		{blk: blk(100, 620, 900, 900, 90)},   // a headline far larger, touching
+		// A display with a name on it, and a logo on the bezel a line
+		// beside it: the display ends the page.
+		{blk: blk(3000, 100, 3400, 400, 20), identifies: true, covered: true, sits: image.Rect(2980, 80, 3420, 520)},
+		{blk: blk(3440, 100, 3460, 200, 20)},
+		// Under the same name, on the same paper: one page.
+		{blk: blk(3000, 430, 3400, 500, 20), sits: image.Rect(2980, 80, 3420, 520)},
 	}
 	pages(js)
+	if !js[6].risky {
+		t.Errorf("block on the display under its name: %+v, want risky", js[6])
+	}
 	if !js[1].risky || js[1].v.conf != 0.9 || !slices.Equal(js[1].v.ids, []risk.Identifier{risk.IDName}) {
 		t.Errorf("block under the name: %+v, want risky with the name at 0.9", js[1])
 	}
-	for _, i := range []int{2, 3} {
+	for _, i := range []int{2, 3, 5} {
 		if js[i].risky {
 			t.Errorf("block %d (%v) made risky: %+v", i, js[i].blk.box, js[i])
 		}

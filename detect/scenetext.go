@@ -113,14 +113,20 @@ func coveredBy(box image.Rectangle, lines []ocr.Line) bool {
 
 // insideAny says whether most of box lies in one of boxes.
 func insideAny(box image.Rectangle, boxes []image.Rectangle) bool {
+	_, ok := insideWhich(box, boxes)
+	return ok
+}
+
+// insideWhich returns the first of boxes that box lies mostly inside.
+func insideWhich(box image.Rectangle, boxes []image.Rectangle) (image.Rectangle, bool) {
 	area := box.Dx() * box.Dy()
 	for _, b := range boxes {
 		i := box.Intersect(b)
 		if area > 0 && 4*i.Dx()*i.Dy() >= 3*area {
-			return true
+			return b, true
 		}
 	}
-	return false
+	return image.Rectangle{}, false
 }
 
 // mosaic stacks lines onto a white page until it is mosaicPage px tall,
