@@ -78,6 +78,11 @@ const sureConf = 0.75
 // sure says a finding was found too surely to be dropped as false.
 func sure(f report.Finding) bool { return len(f.Identifiers) > 0 && f.Confidence >= sureConf }
 
+// droppable says whether a finding may be dropped as false: it covers
+// something (one judged harmless or kept on a roster's consent covers
+// nothing, so there is nothing to drop) and was not found surely.
+func droppable(f report.Finding) bool { return !f.LeftVisible() && !sure(f) }
+
 // keepable says whether a finding may be kept visible with consent: a
 // face, or text that names someone, and nothing else (a record number
 // or a date of birth is never the patient's to waive here).
@@ -127,6 +132,9 @@ func Approve(dir, source string, c Choices, opts Options) (string, error) {
 			return "", fmt.Errorf("review: finding %d is both kept and dropped", id)
 		}
 		f := im.Findings[id-1]
+		if f.LeftVisible() {
+			return "", fmt.Errorf("review: finding %d (%s) covers nothing: it is left visible already", id, report.Describe(f))
+		}
 		if sure(f) {
 			return "", fmt.Errorf("review: finding %d (%s) was found at %.2f: not a false finding to drop; keep a face or a name with consent instead", id, report.Describe(f), f.Confidence)
 		}

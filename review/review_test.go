@@ -121,3 +121,25 @@ func meanDiff(a, b image.Image, box []int) float64 {
 	}
 	return sum / float64(max(n, 1))
 }
+
+// Only a finding that covers something, found unsurely, is offered (and
+// taken) to drop: one left visible, as harmless or on a roster's
+// consent, covers nothing.
+func TestDroppable(t *testing.T) {
+	name := []risk.Identifier{risk.IDName}
+	for _, c := range []struct {
+		what string
+		f    report.Finding
+		want bool
+	}{
+		{"a name read surely", report.Finding{Kind: risk.KindText, Identifiers: name, Confidence: 0.9}, false},
+		{"a lone surname read weakly", report.Finding{Kind: risk.KindText, Identifiers: name, Confidence: 0.5}, true},
+		{"an unreadable surface", report.Finding{Kind: risk.KindDocument, Confidence: 0.9}, true},
+		{"a poster judged harmless", report.Finding{Kind: risk.KindText, Harmless: true, Confidence: 0.5}, false},
+		{"a badge kept on the roster", report.Finding{Kind: risk.KindBadge, Identifiers: []risk.Identifier{}, Confidence: 0.5, Consent: "AUTH-1"}, false},
+	} {
+		if got := droppable(c.f); got != c.want {
+			t.Errorf("%s: droppable %v, want %v", c.what, got, c.want)
+		}
+	}
+}

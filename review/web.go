@@ -42,7 +42,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"describe":  report.Describe,
 	"advice":    func(d risk.Decision) string { return d.Advice() },
 	"keepable":  keepable,
-	"droppable": func(f report.Finding) bool { return !f.Harmless && !sure(f) },
+	"droppable": droppable,
 	"box":       func(b []int) string { return strings.Trim(fmt.Sprint(b), "[]") },
 	"inc":       func(i int) int { return i + 1 },
 }).ParseFS(webFiles, "web/*.html"))
