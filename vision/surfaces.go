@@ -122,9 +122,13 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 			for p := hier.GetVeciAt(0, i)[3]; p >= 0; p = hier.GetVeciAt(0, int(p))[3] {
 				depth++
 			}
-			if depth%2 == 1 {
+			if depth%2 == 1 && !level.dark {
 				continue // a hole
 			}
+			// In a dark mask, a hole is what a dark frame encloses: an
+			// e-paper display, lighter than its bezel but too grey for
+			// the bright levels, in its black frame. Letters' holes are
+			// far under the least area.
 			s, ok := o.candidate(contours.At(i), gray, ink, total, level.dark)
 			switch {
 			case !ok:

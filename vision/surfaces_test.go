@@ -90,3 +90,43 @@ func TestSurfacesNested(t *testing.T) {
 	}
 	t.Errorf("the display %v inside its bezel was not found: %+v", want, got)
 }
+
+// An e-paper display is grey, darker than any bright level a sheet is
+// looked for at, but lighter than the black frame round it: it is found
+// as the frame's inside, even where the frame runs into other dark
+// things.
+func TestSurfacesInDarkFrame(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 400, 240))
+	fill := func(r image.Rectangle, c color.NRGBA) {
+		draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
+	}
+	fill(img.Bounds(), color.NRGBA{128, 126, 122, 255})                 // a steel door
+	fill(image.Rect(30, 10, 330, 230), color.NRGBA{104, 104, 106, 255}) // bezel
+	fill(image.Rect(70, 30, 290, 200), color.NRGBA{12, 12, 14, 255})    // frame
+	// A dark gap down the side and a black button joining it to the
+	// frame: the frame's outline is not a quad of its own.
+	fill(image.Rect(0, 0, 24, 240), color.NRGBA{10, 10, 10, 255})
+	fill(image.Rect(24, 90, 70, 130), color.NRGBA{14, 14, 14, 255})
+	panel := image.Rect(74, 34, 286, 196)
+	fill(panel, color.NRGBA{140, 140, 136, 255})
+	d := font.Drawer{Dst: img, Src: image.NewUniform(color.NRGBA{25, 25, 25, 255}), Face: basicfont.Face7x13}
+	for i, s := range []string{"Agenda:", "19:00 Drinks", "Wed", "09:00 PJ Hobbs", "11:00 Centre 454", "Thu 13:00 Hr"} {
+		d.Dot = fixed.P(panel.Min.X+12, panel.Min.Y+22+22*i)
+		d.DrawString(s)
+	}
+	big := imaging.Resize(img, 2000, 1200, imaging.Linear)
+	got, err := Surfaces(big, DefaultSurfaceOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := image.Rect(panel.Min.X*5, panel.Min.Y*5, panel.Max.X*5, panel.Max.Y*5)
+	for _, s := range got {
+		if IoU(s.Box, want) >= 0.8 {
+			if s.Kind != "screen" {
+				t.Errorf("the display was found as a %s", s.Kind)
+			}
+			return
+		}
+	}
+	t.Errorf("the display %v in its frame was not found: %+v", want, got)
+}
