@@ -343,7 +343,7 @@ func checkLeaks(l *Leaks, li labels.Image, path string, det *detect.Detector) {
 		l.Unchecked++
 		l.Details = append(l.Details, fmt.Sprintf("%s: %s: %v", li.File, what, err))
 	}
-	p, err := photo.Load(path, photo.DefaultOptions())
+	p, err := pipeline.Codec().Load(path, photo.DefaultOptions())
 	if err != nil {
 		unchecked("safe copy unreadable", err)
 		return

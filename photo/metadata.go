@@ -223,6 +223,71 @@ func jpegSegments(data []byte, f func(marker byte, seg []byte) bool) {
 	}
 }
 
+// wholeJPEG says whether data is a JPEG that libjpeg decodes as the
+// standard library does: its frame Huffman-coded (baseline, extended or
+// progressive) with one (grey) or three (YCbCr) components, and every
+// scan followed by markers up to an end-of-image marker. A file cut
+// short has no end-of-image marker after its last scan; one in an EXIF
+// thumbnail does not count, since segments are skipped by their length.
+// (Arithmetic coding, CMYK and 12-bit samples go to the standard
+// library, which says what it cannot read.)
+func wholeJPEG(data []byte) bool {
+	if !isJPEG(data) {
+		return false
+	}
+	plain := false
+	for i := 2; i+2 <= len(data); {
+		if data[i] != 0xFF {
+			return false
+		}
+		marker := data[i+1]
+		switch {
+		case marker == 0xFF: // fill byte
+			i++
+			continue
+		case marker == 0xD9:
+			return plain
+		case marker >= 0xD0 && marker <= 0xD7 || marker == 0x01:
+			i += 2
+			continue
+		}
+		if i+4 > len(data) {
+			return false
+		}
+		n := int(binary.BigEndian.Uint16(data[i+2:]))
+		if n < 2 || i+2+n > len(data) {
+			return false
+		}
+		seg := data[i+4 : i+2+n]
+		switch marker {
+		case 0xC0, 0xC1, 0xC2: // start of frame, Huffman
+			plain = len(seg) >= 6 && seg[0] == 8 && (seg[5] == 1 || seg[5] == 3)
+		case 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
+			return false // lossless, hierarchical or arithmetic-coded
+		}
+		i += 2 + n
+		if marker != 0xDA {
+			continue
+		}
+		// Entropy-coded data: a 0xFF in it is followed by 0x00 (a
+		// stuffed byte) or a restart marker; anything else is the next
+		// marker.
+		for i < len(data) {
+			j := bytes.IndexByte(data[i:], 0xFF)
+			if j < 0 || i+j+1 >= len(data) {
+				return false
+			}
+			i += j
+			if m := data[i+1]; m == 0x00 || m >= 0xD0 && m <= 0xD7 {
+				i += 2
+				continue
+			}
+			break
+		}
+	}
+	return false
+}
+
 // pngChunks calls f with the type and body of each of a PNG's chunks,
 // until f returns false.
 func pngChunks(data []byte, f func(kind string, body []byte) bool) {

@@ -74,8 +74,12 @@ func (e *Error) Error() string { return "photo: " + e.Err.Error() }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Load reads and decodes the file at path. Its errors are *Error.
-func Load(path string, opts Options) (*Photo, error) {
+// Load reads and decodes the file at path with the standard library's
+// decoders. Its errors are *Error.
+func Load(path string, opts Options) (*Photo, error) { return Codec{}.Load(path, opts) }
+
+// Load is Load, a complete JPEG decoded through c.JPEG (see Decode).
+func (c Codec) Load(path string, opts Options) (*Photo, error) {
 	fail := func(err error) (*Photo, error) { return nil, &Error{Path: path, Err: err} }
 	f, err := os.Open(path)
 	if err != nil {
@@ -99,7 +103,7 @@ func Load(path string, opts Options) (*Photo, error) {
 	if err != nil {
 		return fail(fmt.Errorf("read %s: %w", path, err))
 	}
-	p, err := Decode(data, opts)
+	p, err := c.decode(data, opts)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", path, err))
 	}
@@ -108,8 +112,16 @@ func Load(path string, opts Options) (*Photo, error) {
 	return p, nil
 }
 
-// Decode decodes an encoded photo held in memory.
-func Decode(data []byte, opts Options) (*Photo, error) {
+// Decode decodes an encoded photo held in memory with the standard
+// library's decoders.
+func Decode(data []byte, opts Options) (*Photo, error) { return Codec{}.decode(data, opts) }
+
+// decode is Decode, a JPEG that is whole and plain (Huffman-coded, grey
+// or YCbCr, ending in its end-of-image marker: wholeJPEG) through c.JPEG.
+// The header, the limits and the metadata are checked and read the same
+// either way; a truncated JPEG, which libjpeg would fill with grey rows,
+// goes to the standard library, which refuses it.
+func (c Codec) decode(data []byte, opts Options) (*Photo, error) {
 	if len(data) == 0 {
 		return nil, ErrEmpty
 	}
@@ -137,7 +149,12 @@ func Decode(data []byte, opts Options) (*Photo, error) {
 		return nil, fmt.Errorf("%w: %dx%d is %.1f MP, limit %.1f MP", ErrTooLarge, cfg.Width, cfg.Height,
 			float64(px)/1e6, float64(opts.MaxPixels)/1e6)
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	var img image.Image
+	if c.JPEG != nil && format == "jpeg" && wholeJPEG(data) {
+		img, err = c.JPEG.DecodeJPEG(data)
+	} else {
+		img, _, err = image.Decode(bytes.NewReader(data))
+	}
 	if err != nil {
 		// A truncated JPEG or PNG ends here: Go's decoders refuse partial
 		// data rather than hand back grey rows.
@@ -212,10 +229,10 @@ type JPEGCodec interface {
 	DecodeJPEG(data []byte) (*image.NRGBA, error)
 }
 
-// Codec encodes safe copies and reads them back, as a run verifies them.
-// Its zero value is EncodeBytes and Decode; with JPEG set, JPEG goes
-// through it. Originals are not its to read: Load and Decode refuse a
-// truncated file, where libjpeg hands back grey rows with a warning.
+// Codec decodes originals (Load), encodes safe copies and reads them
+// back, as a run verifies them. Its zero value is the standard library's
+// codecs; with JPEG set, JPEG goes through it, except a truncated or
+// unusual original (see decode).
 type Codec struct {
 	JPEG JPEGCodec
 }
@@ -242,21 +259,7 @@ func (c Codec) Encode(img image.Image, name string) ([]byte, error) {
 // Decode is Decode for what Encode made: a JPEG through c.JPEG, the rest
 // through the standard library. The metadata is read all the same, so
 // that what a safe copy carries is still looked at.
-func (c Codec) Decode(data []byte) (*Photo, error) {
-	if c.JPEG == nil || !isJPEG(data) {
-		return Decode(data, Options{})
-	}
-	img, err := c.JPEG.DecodeJPEG(data)
-	if err != nil {
-		return nil, err
-	}
-	meta := readMetadata(data)
-	p := &Photo{Format: "jpeg", Orientation: meta.Orientation, Meta: meta, Image: orient(img, meta.Orientation)}
-	if p.Orientation == 0 {
-		p.Orientation = 1
-	}
-	return p, nil
-}
+func (c Codec) Decode(data []byte) (*Photo, error) { return c.decode(data, Options{}) }
 
 // Encode writes img in the format that SafeName's extension names. The
 // encoders write pixels only: no EXIF, XMP, IPTC or ICC data, orientation

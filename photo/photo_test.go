@@ -252,8 +252,8 @@ func pngChunk(typ string, data []byte) []byte {
 }
 
 // FuzzReadMetadata: no file, however damaged, makes the metadata reader
-// panic. The seeds (run by every go test) include a JPEG segment whose
-// length is less than its own two bytes.
+// panic, nor wholeJPEG's walk over it. The seeds (run by every go test)
+// include a JPEG segment whose length is less than its own two bytes.
 func FuzzReadMetadata(f *testing.F) {
 	withGPS, err := fixture.Scene{Name: "gps.jpg", Image: image.NewNRGBA(image.Rect(0, 0, 16, 16)), GPS: true}.Encode()
 	if err != nil {
@@ -266,6 +266,7 @@ func FuzzReadMetadata(f *testing.F) {
 	f.Add([]byte("II*\x00\x08\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		readMetadata(data)
+		wholeJPEG(data)
 	})
 }
 
@@ -385,4 +386,47 @@ func FuzzDecode(f *testing.F) {
 			t.Errorf("decoded %v past the limit or empty", b)
 		}
 	})
+}
+
+// A JPEG goes to a faster decoder only when it is whole: every scan is
+// followed by an end-of-image marker, whatever the segments before it
+// hold, and its frame is one libjpeg and the standard library read
+// alike.
+func TestWholeJPEG(t *testing.T) {
+	good, err := fixture.Marked().Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An APP1 segment whose payload holds an end-of-image marker, as an
+	// EXIF thumbnail does.
+	thumb := append([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x08}, 'E', 'x', 0xFF, 0xD9, 0x00, 0x00)
+	withThumb := append(thumb, good[2:]...)
+	sof := bytes.Index(good, []byte{0xFF, 0xC0})
+	if sof < 0 {
+		t.Fatal("the fixture has no baseline frame")
+	}
+	set := func(data []byte, at int, v byte) []byte {
+		out := slices.Clone(data)
+		out[at] = v
+		return out
+	}
+	for _, c := range []struct {
+		what string
+		data []byte
+		want bool
+	}{
+		{"whole", good, true},
+		{"with bytes after its end", append(slices.Clone(good), "trailing"...), true},
+		{"with a thumbnail", withThumb, true},
+		{"cut in half", good[:len(good)/2], false},
+		{"cut before its end marker", good[:len(good)-2], false},
+		{"with a thumbnail, cut in half", withThumb[:len(withThumb)/2], false},
+		{"arithmetic-coded", set(good, sof+1, 0xC9), false},
+		{"four components", set(good, sof+9, 4), false},
+		{"not a JPEG", []byte("\x89PNG\r\n"), false},
+	} {
+		if got := wholeJPEG(c.data); got != c.want {
+			t.Errorf("%s: wholeJPEG %v, want %v", c.what, got, c.want)
+		}
+	}
 }

@@ -145,10 +145,12 @@ func ReportName(s report.ShardSpec) string {
 	return fmt.Sprintf("report.shard-%d-of-%d", s.I, s.N)
 }
 
-// safeCodec encodes safe copies and reads them back for the verify look:
-// JPEG through libjpeg-turbo (vision.JPEG), 0.6 s -> 0.07 s to encode and
-// 0.46 s -> 0.12 s to read back a busy 12 MP photo on one core.
-var safeCodec = photo.Codec{JPEG: vision.JPEG{}}
+// Codec is how a run decodes originals, encodes safe copies and reads
+// them back for the verify look: JPEG through libjpeg-turbo (vision.JPEG),
+// 0.6 s -> 0.07 s to encode and 0.46 s -> 0.12 s to read back a busy
+// 12 MP photo on one core. Whatever re-renders or measures a run's
+// photos (review, eval) decodes them with it too.
+func Codec() photo.Codec { return photo.Codec{JPEG: vision.JPEG{}} }
 
 // worker owns one set of native detectors.
 type worker struct {
@@ -302,7 +304,7 @@ func (w *worker) Audit(path, rel string) (*Result, error) {
 
 func (w *worker) inspect(path, rel string) (*Result, error) {
 	start := time.Now()
-	p, err := photo.Load(path, w.opts.Photo)
+	p, err := Codec().Load(path, w.opts.Photo)
 	if err != nil {
 		return nil, err
 	}
@@ -338,13 +340,13 @@ func (w *worker) inspect(path, rel string) (*Result, error) {
 		}
 		spent(&redact, t)
 		t = time.Now()
-		encoded, err = safeCodec.Encode(img, safeName)
+		encoded, err = Codec().Encode(img, safeName)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: %w", err)
 		}
 		spent(&encode, t)
 		t = time.Now()
-		safe, err = safeCodec.Decode(encoded)
+		safe, err = Codec().Decode(encoded)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: re-read safe copy: %w", err)
 		}

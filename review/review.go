@@ -140,7 +140,7 @@ func Approve(dir, source string, c Choices, opts Options) (string, error) {
 		}
 		dropped = append(dropped, f.Rect())
 	}
-	p, err := photo.Load(im.Path, opts.Photo)
+	p, err := pipeline.Codec().Load(im.Path, opts.Photo)
 	if err != nil {
 		return "", fmt.Errorf("review: original: %w", err)
 	}

@@ -11,9 +11,9 @@ import (
 // JPEG encodes and decodes JPEG with the libjpeg-turbo that OpenCV's
 // codecs are built on: at 12 MP, one core, encoding took 66 ms against
 // the standard library's 465, decoding (to NRGBA) 123 ms against 223.
-// It is for safe copies, which the audit encodes and reads back at least
-// once a photo (photo.Codec); originals are decoded by the standard
-// library, which refuses a truncated file where libjpeg fills grey rows.
+// It decodes originals that are whole (a truncated file goes to the
+// standard library, which refuses it where libjpeg fills grey rows) and
+// encodes safe copies and reads them back (photo.Codec).
 //
 // What it writes is pixels only: a JFIF header, the tables and the scan;
 // no EXIF, XMP, IPTC or ICC data.

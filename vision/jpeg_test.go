@@ -3,7 +3,11 @@ package vision
 import (
 	"bytes"
 	"image"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"gocv.io/x/gocv"
 
 	"photoaudit/internal/fixture"
 	"photoaudit/photo"
@@ -88,4 +92,66 @@ func meanDiff(a, b *image.NRGBA) float64 {
 		sum += max(d, -d)
 	}
 	return float64(sum) / float64(len(a.Pix))
+}
+
+// Originals through libjpeg-turbo: a whole JPEG, baseline or progressive,
+// loads as the standard library loads it; a truncated one is refused as
+// the standard library refuses it, not filled with grey rows.
+func TestJPEGCodecLoad(t *testing.T) {
+	s := fixture.Marked()
+	s.Orientation = 8
+	data, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	std, err := photo.Decode(data, photo.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same pixels, progressive: OpenCV writes no EXIF, so the
+	// standard library's upright image is encoded as it stands.
+	m, err := rgbaMat(std.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	bgr := gocv.NewMat()
+	defer bgr.Close()
+	gocv.CvtColor(m, &bgr, gocv.ColorRGBAToBGR)
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, bgr, []int{gocv.IMWriteJpegQuality, 95, gocv.IMWriteJpegProgressive, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	progressive := append([]byte(nil), buf.GetBytes()...)
+	buf.Close()
+	if !bytes.Contains(progressive, []byte{0xFF, 0xC2}) {
+		t.Fatal("OpenCV wrote no progressive frame")
+	}
+
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	codec := photo.Codec{JPEG: JPEG{}}
+	for name, b := range map[string][]byte{"baseline.jpg": data, "progressive.jpg": progressive} {
+		p, err := codec.Load(write(name, b), photo.DefaultOptions())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if p.Image.Bounds() != std.Image.Bounds() {
+			t.Fatalf("%s: loaded %v, want %v", name, p.Image.Bounds(), std.Image.Bounds())
+		}
+		if d := meanDiff(p.Image, std.Image); d > 3 {
+			t.Errorf("%s: pixels differ from the standard library's by %.1f a channel", name, d)
+		}
+	}
+	for name, b := range map[string][]byte{"half.jpg": data[:len(data)/2], "no-end.jpg": progressive[:len(progressive)-2]} {
+		if _, err := codec.Load(write(name, b), photo.DefaultOptions()); err == nil {
+			t.Errorf("%s: loaded a truncated JPEG", name)
+		}
+	}
 }
