@@ -106,18 +106,20 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 	// confidently: what a turned reading must beat.
 	uprightWords := confidentWords(lines)
 	var found []vision.Region
-	if !harmless && !notText && len(ids) == 0 && s.Kind != "signin_sheet" {
-		// A second reading, line by line: the text detector's lines on
-		// the surface, each on white at a good height. Tinted posters
-		// and signs that the whole-crop reading garbles read clean.
+	byLine := false
+	// readByLine is a second reading, line by line: the text detector's
+	// lines on the surface, each on white at a good height. Tinted
+	// posters and signs that the whole-crop reading garbles read clean.
+	readByLine := func() error {
+		byLine = true
 		var err error
 		found, err = d.surfaceLines(img, box)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		again, err := d.readLines(img, found)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		take(again, models.TextDet.Name+"+tesseract-surface")
 		switch {
@@ -134,6 +136,12 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 			harmless = harmless && allRead(textSized(found), again)
 		}
 		uprightWords = max(uprightWords, confidentWords(again))
+		return nil
+	}
+	if !harmless && !notText && len(ids) == 0 && s.Kind != "signin_sheet" {
+		if err := readByLine(); err != nil {
+			return nil, err
+		}
 	}
 	if len(ids) == 0 && !notText && s.Kind != "signin_sheet" {
 		// Turned text (a sign on its side, a note upside down on a
@@ -144,6 +152,18 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		turned, err := d.readTurned(img, s, sub.SubImage(box), found, uprightWords)
 		if err != nil {
 			return nil, err
+		}
+		if turned != nil && !byLine {
+			// The upright reading passed on the whole crop's words alone,
+			// which for large print are often a few fragments ("e silen",
+			// "phone"): before a turned view overrules it, the upright
+			// view is read line by line too, and must be beaten by that.
+			if err := readByLine(); err != nil {
+				return nil, err
+			}
+			if len(ids) > 0 || notText || confidentWords(turned) <= uprightWords {
+				turned = nil
+			}
 		}
 		if turned != nil {
 			take(turned, "tesseract-surface-turned")
