@@ -128,10 +128,12 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 			// In a dark mask, a hole is what a dark frame encloses: an
 			// e-paper display, lighter than its bezel but too grey for
 			// the bright levels, in its black frame. Letters' holes are
-			// far under the least area.
+			// far under the least area; a face in dark hair is one, but
+			// no rectangle (0.72 of its rotated box, a display 0.99).
 			s, ok := o.candidate(contours.At(i), gray, ink, total, level.dark)
 			switch {
 			case !ok:
+			case depth%2 == 1 && s.fit < minHoleFit:
 			case depth == 0:
 				out = addSurface(out, s)
 			default:
@@ -195,6 +197,10 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 	sort.Slice(out, func(i, j int) bool { return area(out[i].Box) > area(out[j].Box) })
 	return out, nil
 }
+
+// minHoleFit is how well a dark mask's hole must fill its rotated
+// rectangle to be a display in its frame.
+const minHoleFit = 0.9
 
 type level struct {
 	grey float64
