@@ -348,11 +348,11 @@ func isLine(l vision.Region) bool {
 }
 
 // judgeWords counts the words of two or more letters in lines and says
-// whether they prove the text harmless: mostly confident words, and none
-// of the headers that only records about patients carry. (Looser rules
-// measured on the composites cut false alarms from 6 to 3 of 14 but
-// cleared handwritten whiteboards and left 6-7 surnames readable in safe
-// copies: a leak is worse than a review.)
+// whether they prove the text harmless: mostly confident words, none of
+// the headers that only records about patients carry, and no room list.
+// (Looser rules measured on the composites cut false alarms from 6 to 3
+// of 14 but cleared handwritten whiteboards and left 6-7 surnames
+// readable in safe copies: a leak is worse than a review.)
 func judgeWords(lines []ocr.Line) (words int, harmless bool) {
 	good := 0
 	var all []string
@@ -371,7 +371,8 @@ func judgeWords(lines []ocr.Line) (words int, harmless bool) {
 			}
 		}
 	}
-	return words, good >= 2 && float64(good) >= 0.6*float64(words) && !ocr.MentionsPatient(strings.Join(all, " "))
+	text := strings.Join(all, " ")
+	return words, good >= 2 && float64(good) >= 0.6*float64(words) && !ocr.MentionsPatient(text) && !ocr.RoomList(text)
 }
 
 // textSized drops the detected lines under half the median line's

@@ -438,14 +438,19 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 			next = ws[i+1]
 		}
 		nextCap := capitalised(next.raw) && w.conf >= MinPairConf && next.conf >= MinPairConf
+		// "In" and "An" are first names in the Census lists and the
+		// commonest words of prose: before a surname that is an ordinary
+		// word too, they are prose. "In Kettle, cover" (a cookbook's "in a
+		// kettle, cover", its "a" lost) is no name; "An Nguyen" is one.
+		first := n.isFirst(w.lower) && !(functionWords[w.lower] && n.common[next.lower])
 		switch {
-		case nextCap && n.isFirst(w.lower) && n.isSurname(next.lower):
+		case nextCap && first && n.isSurname(next.lower):
 			upd(0.9)
 		case nextCap && w.comma && n.isSurname(w.lower) && n.isFirst(next.lower):
 			upd(0.9)
 		case nextCap && len(w.raw) == 1 && n.isSurname(next.lower) && !n.common[next.lower]:
 			upd(0.6) // "J. Smith"
-		case !nextCap && n.isFirst(w.lower) && n.isSurname(next.lower) && !n.common[next.lower] &&
+		case !nextCap && first && n.isSurname(next.lower) && !n.common[next.lower] &&
 			lowerCased(next.raw) && w.conf >= MinNameConf && next.conf >= MinNameConf:
 			// "John johnson": Tesseract reads a capital J, I or L small
 			// as often as not; a first name and a surname that is no
@@ -647,11 +652,11 @@ func Clinical(text string) bool {
 var recordLabels = map[string]bool{"dob": true, "d.o.b": true, "mrn": true, "mr#": true, "ssn": true, "ss#": true}
 
 // PatientRecord reports whether a block of text reads like a record about
-// a patient: one of recordLabels, "date of birth", or two of the patient
-// labels written as labels ("Patient:", "Member #").
+// a patient: one of recordLabels, "date of birth", two of the patient
+// labels written as labels ("Patient:", "Member #"), or a room list.
 func PatientRecord(text string) bool {
 	lower := strings.ToLower(text)
-	if strings.Contains(lower, "date of birth") {
+	if strings.Contains(lower, "date of birth") || RoomList(text) {
 		return true
 	}
 	fields := strings.Fields(lower)
@@ -671,6 +676,17 @@ func PatientRecord(text string) bool {
 	}
 	return labels >= 2
 }
+
+// roomEntry is a room or a bed and its number: "Rm 8:", "Room 12", "Bed 3",
+// "Rm17:" (the recogniser drops spaces).
+var roomEntry = regexp.MustCompile(`(?i)\b(?:rm|room|bed)\.?\s*#?\s*\d{1,4}\b`)
+
+// RoomList reports whether text gives two or more rooms or beds ("Rm 8: K.
+// Lopez - Rash / Rm 6: J. Johnson - Flu shot"): a board of who is where,
+// which names its patients even where their handwriting could not be read
+// (eval-dev composites at half size read "Lopee", "Tohnson", "Miler"). A
+// door's sign gives one room.
+func RoomList(text string) bool { return len(roomEntry.FindAllString(text, 2)) >= 2 }
 
 // lowerLetters says whether s is all letters (and hyphens).
 func lowerLetters(s string) bool {

@@ -40,6 +40,8 @@ func TestClassifyText(t *testing.T) {
 		{"John johnson", []risk.Identifier{name}}, // capital J read small
 		{"Grace under pressure", nil},
 		{"Will power", nil},
+		{"In Kettle, cover", nil}, // "in a kettle, cover", its "a" lost
+		{"An Nguyen", []risk.Identifier{name}},
 		{"Dr. Amelia Hart", nil},
 		{"Sunrise Family Clinic", nil},
 		{"Quentin Zyxwv", []risk.Identifier{name}},
@@ -213,5 +215,25 @@ func TestLoneSurnameInTitle(t *testing.T) {
 	}
 	if _, ok := c.Text("Rm 3 Rodriguez"); !ok {
 		t.Error("a surname on a room list was not flagged")
+	}
+}
+
+// Rooms given with who is in them make a record, however the names read;
+// one room is a door's sign.
+func TestRoomList(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Rm8:K.Lopee-Rash Rm6:T.Tohnson-Flu shot": true,
+		"Room 4 Garcia Bed 12 Smith":              true,
+		"Rm 7: T. Miler - Prenatal visit":         false,
+		"Room 204 Radiology":                      false,
+		"Please silence your phone":               false,
+		"Romantic dinner for 2 in the room":       false,
+	} {
+		if got := RoomList(text); got != want {
+			t.Errorf("RoomList(%q) = %v, want %v", text, got, want)
+		}
+		if got := PatientRecord(text); want && !got {
+			t.Errorf("PatientRecord(%q) = false for a room list", text)
+		}
 	}
 }
