@@ -153,6 +153,9 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		if err != nil {
 			return nil, err
 		}
+		// The lines a turned view must have read: those the upright
+		// view read line by line, when it had to.
+		lines := found
 		if turned != nil && !byLine {
 			// The upright reading passed on the whole crop's words alone,
 			// which for large print are often a few fragments ("e silen",
@@ -168,7 +171,7 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		if turned != nil {
 			take(turned, "tesseract-surface-turned")
 			_, harmless = judgeWords(turned)
-			harmless = harmless && len(ids) == 0 && allRead(textSized(found), turned)
+			harmless = harmless && len(ids) == 0 && allRead(textSized(lines), turned)
 		}
 	}
 	switch {
