@@ -287,3 +287,40 @@ func TestEvidenceOnSmallerSurface(t *testing.T) {
 	check("the band, by the phone's lines", band, onPhone, false)
 	check("the band, by lines of its own", band, append(onPhone, line(100, 150, 400, 175), line(100, 200, 400, 225)), true)
 }
+
+// The look at a safe copy does not take a redaction's own box for a
+// surface: a form found and redacted in the first look is a surface
+// there, and where the safe copy covers it the second look leaves it to
+// the faces and the text lines.
+func TestNoSurfaceOnRedaction(t *testing.T) {
+	img := fixture.Dark(1600, 1200, 7)
+	form := fixture.IntakeForm(img, 300, 200, 1, 0, fixture.FontRegular, 3)
+	d, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	onMonitor := func(fs []risk.Finding) []risk.Finding {
+		var out []risk.Finding
+		for _, f := range fs {
+			if strings.HasPrefix(f.Detector, "surface") && f.Box.Overlaps(form.Box) {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	fs, seen, err := d.Look(img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(onMonitor(fs)) == 0 {
+		t.Fatalf("first look: the form %v is no surface: %+v", form.Box, fs)
+	}
+	fs, _, err = d.Look(img, seen.Redacted([]image.Rectangle{form.Box.Inset(-20)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := onMonitor(fs); len(got) != 0 {
+		t.Errorf("second look: a surface on the redacted box: %+v", got)
+	}
+}

@@ -262,6 +262,12 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 		}
 	}
 	for _, s := range surfaces {
+		if prev != nil && insideAny(s.Box, prev.redacted) {
+			// The redaction's own box, a flat or blocky rectangle: what
+			// it covered is looked for by the faces and the text lines
+			// here, and judged there.
+			continue
+		}
 		if prev != nil && overlapsAny(s.Box, prev.harmless, 0.7) {
 			// Judged harmless on the original; the safe copy differs only
 			// by recompression there, and OCR's confidence is not stable
