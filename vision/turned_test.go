@@ -3,6 +3,9 @@ package vision
 import (
 	"fmt"
 	"image"
+	"image/color"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -163,5 +166,37 @@ func TestRecheckFaces(t *testing.T) {
 	}
 	if looks := d.RecheckLooks(); len(looks) == 0 {
 		t.Error("RecheckLooks names nothing")
+	}
+}
+
+// A staff badge lying sideways, its name standing on its end and reading
+// up or down, is a text line: found where it stands, and read. At this
+// size the detector finds the name only lying.
+func TestStandingTextLines(t *testing.T) {
+	d := newTestDetector(t)
+	for _, deg := range []float64{90, 270} {
+		img := fixture.Outdoor(2400, 1800, 11)
+		badge := fixture.StaffBadge(img, 700, 300, 0.6, deg, color.NRGBA{20, 120, 80, 255}, fixture.FontMono, "Karen Mitchell", "RN")
+		lines, err := d.TextLines(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var on []Region
+		for _, l := range lines {
+			if l.Box.Overlaps(badge.Box) && l.Box.Dy() > 2*l.Box.Dx() {
+				on = append(on, l)
+			}
+		}
+		rs, err := d.ReadLines(img, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var read []string
+		for _, r := range rs {
+			read = append(read, strings.ReplaceAll(r.Text, " ", ""))
+		}
+		if !slices.ContainsFunc(read, func(s string) bool { return strings.Contains(s, "Mitchel") }) {
+			t.Errorf("badge turned %v deg at %v: standing lines %+v read %q, want Karen Mitchell", deg, badge.Box, on, read)
+		}
 	}
 }
