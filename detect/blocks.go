@@ -241,10 +241,20 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 		}
 		in = append(in, rec...)
 		v := blockVerdict{}
+		standing := 0 // lines found only turned that nothing read
 		for _, l := range blk.lines {
-			if !allRead([]vision.Region{l}, in) {
+			switch {
+			case allRead([]vision.Region{l}, in):
+			case l.Turned:
+				standing++
+			default:
 				v.unread++
 			}
+		}
+		if standing == len(blk.lines) {
+			// Stripes of clutter the turned pass took for standing lines
+			// (the hard scenes' shelves), which no reader makes words of.
+			continue
 		}
 		for _, m := range d.cls.Classify(rec) {
 			out = append(out, risk.Finding{Kind: risk.KindText, Box: m.Box, Confidence: m.Confidence,
@@ -288,7 +298,7 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 				v.mirrored = true
 				v.unread = 0
 				for _, l := range blk.lines {
-					if !allRead([]vision.Region{l}, m) {
+					if !allRead([]vision.Region{l}, m) && !l.Turned {
 						v.unread++
 					}
 				}
@@ -491,7 +501,8 @@ func lineTexts(lines []ocr.Line) string {
 }
 
 // evidenced says whether a surface shows what makes it one: lines of
-// text the detector sees on it (and on no smaller surface of all in front
+// text the detector sees on it (lying: a stripe of clutter is as often
+// taken for a standing line) (and on no smaller surface of all in front
 // of it), in the whole photo or, for small print, on the surface cut out
 // and enlarged; or a barcode's stripes. A bright
 // quad alone is as often a white pole, a shirt or a wall. Without the
@@ -519,7 +530,7 @@ func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes [
 		var in []vision.Region
 		for _, l := range lines {
 			r := l.Box.Add(at)
-			if insideAny(r, []image.Rectangle{s.Box}) && !insideAny(r, smaller) {
+			if !l.Turned && insideAny(r, []image.Rectangle{s.Box}) && !insideAny(r, smaller) {
 				in = append(in, l)
 			}
 		}

@@ -324,3 +324,54 @@ func TestNoSurfaceOnRedaction(t *testing.T) {
 		t.Errorf("second look: a surface on the redacted box: %+v", got)
 	}
 }
+
+// Standing "lines" found only on the photo turned a quarter that nothing
+// reads (stripes of clutter) make no unread block; lying ones would.
+func TestUnreadStandingLines(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 900, 600))
+	for i := range img.Pix {
+		img.Pix[i] = 235
+	}
+	var found []vision.Region
+	for col := 0; col < 6; col++ {
+		x := 100 + col*30
+		for y := 100; y < 400; y++ {
+			w := 4 + (y*7+col*13)%9
+			for dx := 0; dx < w; dx++ {
+				if (y/3+dx)%4 != 0 {
+					img.SetNRGBA(x+dx, y, color.NRGBA{30, 30, 30, 255})
+				}
+			}
+		}
+		found = append(found, vision.Region{Kind: "text", Box: image.Rect(x, 100, x+16, 400), Confidence: 0.8, Long: 300, Thick: 16})
+	}
+	d, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	risky := func(found []vision.Region) []risk.Finding {
+		d.recognised = map[image.Rectangle]bool{}
+		d.cropLines = map[image.Rectangle][]vision.Region{}
+		fs, err := d.blocks(img, found, nil, nil, nil, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []risk.Finding
+		for _, f := range fs {
+			if !f.Harmless {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	if got := risky(found); len(got) == 0 {
+		t.Fatalf("unread lines found lying: no block redacted")
+	}
+	for i := range found {
+		found[i].Turned = true
+	}
+	if got := risky(found); len(got) != 0 {
+		t.Errorf("unread lines found only turned were redacted: %+v", got)
+	}
+}

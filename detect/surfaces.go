@@ -122,9 +122,10 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 			return err
 		}
 		take(again, models.TextDet.Name+"+tesseract-surface")
+		judged := counted(found, again)
 		switch {
 		case len(ids) > 0:
-		case lineShaped(found) == 0 && s.Kind != "wristband":
+		case lineShaped(judged) == 0 && s.Kind != "wristband":
 			// The text detector sees no line at all, only blobs (a
 			// window's reflection, a spoon's highlight): what Tesseract
 			// took for words is texture (shelves, boxes, wood grain).
@@ -133,7 +134,7 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 			// Every line the detector saw must have been read, or an
 			// unread line of handwriting could hide behind a clean title.
 			_, harmless = judgeWords(again)
-			harmless = harmless && allRead(textSized(found), again)
+			harmless = harmless && allRead(textSized(judged), again)
 		}
 		uprightWords = max(uprightWords, confidentWords(again))
 		return nil
@@ -155,7 +156,7 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		}
 		// The lines a turned view must have read: those the upright
 		// view read line by line, when it had to.
-		lines := found
+		lines := counted(found, nil)
 		if turned != nil && !byLine {
 			// The upright reading passed on the whole crop's words alone,
 			// which for large print are often a few fragments ("e silen",
@@ -376,6 +377,20 @@ func judgeWords(lines []ocr.Line) (words int, harmless bool) {
 	}
 	text := strings.Join(all, " ")
 	return words, good >= 2 && float64(good) >= 0.6*float64(words) && !ocr.MentionsPatient(text) && !ocr.RoomList(text)
+}
+
+// counted are the lines of found a surface's reading answers for: those
+// found lying, and those found only turned (vision.Region.Turned) that
+// read holds words on. A stripe of clutter taken for a standing line
+// makes no surface unread.
+func counted(found []vision.Region, read []ocr.Line) []vision.Region {
+	var out []vision.Region
+	for _, l := range found {
+		if !l.Turned || allRead([]vision.Region{l}, read) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // textSized drops the detected lines under half the median line's

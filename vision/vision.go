@@ -37,6 +37,10 @@ type Region struct {
 	// where the detector knows it (text lines), 0 otherwise: a line of
 	// text at 45 degrees has a square box but is still long and thin.
 	Long, Thick float64
+	// Turned marks a text line found only on the photo turned a quarter:
+	// standing on its end, or a stripe of clutter taken for one, which
+	// counts once something reads it (detect).
+	Turned bool
 }
 
 // Options tune the detectors.
@@ -312,7 +316,7 @@ func (d *Detector) TextLines(img image.Image) ([]Region, error) {
 		if box.Empty() || overlapsAny(box, boxes) {
 			continue
 		}
-		l.Box = box
+		l.Box, l.Turned = box, true
 		lines = append(lines, l)
 	}
 	return lines, nil
