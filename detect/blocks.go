@@ -562,7 +562,7 @@ func (d *Detector) surfaceLines(img image.Image, box image.Rectangle) ([]vision.
 	if ok {
 		crop = sub.SubImage(box) // keeps img's coordinates
 	}
-	lines, err := d.vision.TextLines(crop)
+	lines, err := d.textLines(crop)
 	if err != nil {
 		return nil, err
 	}
