@@ -202,24 +202,12 @@ func TestRosterKeepsBadge(t *testing.T) {
 // are unread lines where the first look saw no text; a block of lines
 // that nothing could read is redacted otherwise.
 func TestBlocksReadBefore(t *testing.T) {
-	img := image.NewNRGBA(image.Rect(0, 0, 900, 600))
-	for i := range img.Pix {
-		img.Pix[i] = 235
-	}
-	var found []vision.Region
+	var rows []image.Rectangle
 	for row := 0; row < 6; row++ {
 		y := 100 + row*40
-		for x := 100; x < 700; x++ {
-			// Scribble: strokes of varying height, no letters.
-			h := 6 + (x*7+row*13)%14
-			for dy := 0; dy < h; dy++ {
-				if (x/3+dy)%4 != 0 {
-					img.SetNRGBA(x, y+20-dy, color.NRGBA{30, 30, 30, 255})
-				}
-			}
-		}
-		found = append(found, line(100, y, 700, y+24))
+		rows = append(rows, image.Rect(100, y, 700, y+24))
 	}
+	img, found := scribbled(rows)
 	d, err := New(DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -229,21 +217,7 @@ func TestBlocksReadBefore(t *testing.T) {
 	for _, l := range found {
 		lines = append(lines, l.Box)
 	}
-	look := func(before *Seen) []risk.Finding {
-		d.recognised = map[image.Rectangle]bool{}
-		d.cropLines = map[image.Rectangle][]vision.Region{}
-		fs, err := d.blocks(img, found, nil, nil, nil, before, "/verify")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var risky []risk.Finding
-		for _, f := range fs {
-			if !f.Harmless {
-				risky = append(risky, f)
-			}
-		}
-		return risky
-	}
+	look := func(before *Seen) []risk.Finding { return riskyBlocks(t, d, img, found, before, "/verify") }
 	if got := look(nil); len(got) != 1 || !strings.Contains(got[0].MaskedText, "could not be read") {
 		t.Fatalf("unread block (first look): %+v, want it redacted whole as unread", got)
 	}
@@ -300,7 +274,7 @@ func TestNoSurfaceOnRedaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	onMonitor := func(fs []risk.Finding) []risk.Finding {
+	onForm := func(fs []risk.Finding) []risk.Finding {
 		var out []risk.Finding
 		for _, f := range fs {
 			if strings.HasPrefix(f.Detector, "surface") && f.Box.Overlaps(form.Box) {
@@ -313,14 +287,14 @@ func TestNoSurfaceOnRedaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(onMonitor(fs)) == 0 {
+	if len(onForm(fs)) == 0 {
 		t.Fatalf("first look: the form %v is no surface: %+v", form.Box, fs)
 	}
 	fs, _, err = d.Look(img, seen.Redacted([]image.Rectangle{form.Box.Inset(-20)}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := onMonitor(fs); len(got) != 0 {
+	if got := onForm(fs); len(got) != 0 {
 		t.Errorf("second look: a surface on the redacted box: %+v", got)
 	}
 }
@@ -328,43 +302,18 @@ func TestNoSurfaceOnRedaction(t *testing.T) {
 // Standing "lines" found only on the photo turned a quarter that nothing
 // reads (stripes of clutter) make no unread block; lying ones would.
 func TestUnreadStandingLines(t *testing.T) {
-	img := image.NewNRGBA(image.Rect(0, 0, 900, 600))
-	for i := range img.Pix {
-		img.Pix[i] = 235
-	}
-	var found []vision.Region
+	var cols []image.Rectangle
 	for col := 0; col < 6; col++ {
 		x := 100 + col*30
-		for y := 100; y < 400; y++ {
-			w := 4 + (y*7+col*13)%9
-			for dx := 0; dx < w; dx++ {
-				if (y/3+dx)%4 != 0 {
-					img.SetNRGBA(x+dx, y, color.NRGBA{30, 30, 30, 255})
-				}
-			}
-		}
-		found = append(found, vision.Region{Kind: "text", Box: image.Rect(x, 100, x+16, 400), Confidence: 0.8, Long: 300, Thick: 16})
+		cols = append(cols, image.Rect(x, 100, x+16, 400))
 	}
+	img, found := scribbled(cols)
 	d, err := New(DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	risky := func(found []vision.Region) []risk.Finding {
-		d.recognised = map[image.Rectangle]bool{}
-		d.cropLines = map[image.Rectangle][]vision.Region{}
-		fs, err := d.blocks(img, found, nil, nil, nil, nil, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []risk.Finding
-		for _, f := range fs {
-			if !f.Harmless {
-				out = append(out, f)
-			}
-		}
-		return out
-	}
+	risky := func(found []vision.Region) []risk.Finding { return riskyBlocks(t, d, img, found, nil, "") }
 	if got := risky(found); len(got) == 0 {
 		t.Fatalf("unread lines found lying: no block redacted")
 	}
@@ -374,4 +323,58 @@ func TestUnreadStandingLines(t *testing.T) {
 	if got := risky(found); len(got) != 0 {
 		t.Errorf("unread lines found only turned were redacted: %+v", got)
 	}
+}
+
+// scribbled draws unreadable scribble (strokes of varying length, no
+// letters) in each of lines on a light 900 x 600 page, along each line's
+// longer side, and returns the page and the lines as the detector gives
+// them.
+func scribbled(lines []image.Rectangle) (*image.NRGBA, []vision.Region) {
+	img := image.NewNRGBA(image.Rect(0, 0, 900, 600))
+	for i := range img.Pix {
+		img.Pix[i] = 235
+	}
+	var found []vision.Region
+	for i, r := range lines {
+		lying := r.Dx() >= r.Dy()
+		along, across := r.Dx(), r.Dy()
+		if !lying {
+			along, across = across, along
+		}
+		for a := 0; a < along; a++ {
+			h := min(across-4, 6+(a*7+i*13)%14)
+			for c := 0; c < h; c++ {
+				if (a/3+c)%4 == 0 {
+					continue
+				}
+				if lying {
+					img.SetNRGBA(r.Min.X+a, r.Max.Y-4-c, color.NRGBA{30, 30, 30, 255})
+				} else {
+					img.SetNRGBA(r.Min.X+c, r.Min.Y+a, color.NRGBA{30, 30, 30, 255})
+				}
+			}
+		}
+		found = append(found, vision.Region{Kind: "text", Box: r, Confidence: 0.8,
+			Long: float64(along), Thick: float64(across)})
+	}
+	return img, found
+}
+
+// riskyBlocks runs blocks over found on img as a fresh look would, and
+// returns the findings that are not harmless.
+func riskyBlocks(t *testing.T, d *Detector, img image.Image, found []vision.Region, before *Seen, suffix string) []risk.Finding {
+	t.Helper()
+	d.recognised = map[image.Rectangle]bool{}
+	d.cropLines = map[image.Rectangle][]vision.Region{}
+	fs, err := d.blocks(img, found, nil, nil, nil, before, suffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var risky []risk.Finding
+	for _, f := range fs {
+		if !f.Harmless {
+			risky = append(risky, f)
+		}
+	}
+	return risky
 }
