@@ -156,7 +156,7 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		}
 		// The lines a turned view must have read: those the upright
 		// view read line by line, when it had to.
-		lines := counted(found, nil)
+		mustRead := counted(found, nil)
 		if turned != nil && !byLine {
 			// The upright reading passed on the whole crop's words alone,
 			// which for large print are often a few fragments ("e silen",
@@ -172,7 +172,7 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		if turned != nil {
 			take(turned, "tesseract-surface-turned")
 			_, harmless = judgeWords(turned)
-			harmless = harmless && len(ids) == 0 && allRead(textSized(lines), turned)
+			harmless = harmless && len(ids) == 0 && allRead(textSized(mustRead), turned)
 		}
 	}
 	switch {

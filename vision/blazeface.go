@@ -130,12 +130,7 @@ func (l blazeLook) skips(lv blazeLevel, last bool, origin image.Point) bool {
 	}
 	tile := image.Rect(int(float64(origin.X)/lv.scale), int(float64(origin.Y)/lv.scale),
 		int(math.Ceil(float64(origin.X+blazeSize)/lv.scale)), int(math.Ceil(float64(origin.Y+blazeSize)/lv.scale)))
-	for _, c := range l.changed {
-		if c.Overlaps(tile) {
-			return false
-		}
-	}
-	return true
+	return !overlapsAny(tile, l.changed)
 }
 
 // blazeLevel is one level of the pyramid: the photo scaled by scale, and

@@ -67,12 +67,11 @@ func (JPEG) DecodeJPEG(data []byte) (*image.NRGBA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vision: decode JPEG: %w", err)
 	}
-	if len(px) != len(out.Pix) || &px[0] != &out.Pix[0] {
-		// OpenCV made a Mat of its own after all: take its pixels.
-		if len(px) != len(out.Pix) {
-			return nil, fmt.Errorf("vision: decode JPEG: %d bytes of pixels for %dx%d", len(px), bgr.Cols(), bgr.Rows())
-		}
-		copy(out.Pix, px)
+	switch {
+	case len(px) != len(out.Pix):
+		return nil, fmt.Errorf("vision: decode JPEG: %d bytes of pixels for %dx%d", len(px), bgr.Cols(), bgr.Rows())
+	case &px[0] != &out.Pix[0]:
+		copy(out.Pix, px) // OpenCV made a Mat of its own after all
 	}
 	return out, nil
 }

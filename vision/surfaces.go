@@ -435,8 +435,7 @@ func bgrMat(img image.Image, scale float64) (gocv.Mat, float64, error) {
 	if scale < 0.98 {
 		small := gocv.NewMat()
 		defer small.Close()
-		w, h := float64(view.Cols())*scale, float64(view.Rows())*scale
-		areaResize(view, &small, image.Pt(max(1, int(math.Round(w))), max(1, int(math.Round(h)))))
+		areaResize(view, &small, scaledSize(view.Cols(), view.Rows(), scale))
 		src = small
 	} else {
 		scale = 1

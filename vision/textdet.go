@@ -123,8 +123,9 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	defer full.Close()
 	resized := gocv.NewMat()
 	defer resized.Close()
-	rw, rh := max(1, int(math.Round(float64(b.Dx())*scale))), max(1, int(math.Round(float64(b.Dy())*scale)))
-	areaResize(full, &resized, image.Pt(rw, rh))
+	rs := scaledSize(b.Dx(), b.Dy(), scale)
+	rw, rh := rs.X, rs.Y
+	areaResize(full, &resized, rs)
 	// Dropping alpha keeps the channel order: BGRA to BGR is RGBA to RGB.
 	gocv.CvtColor(resized, &resized, gocv.ColorBGRAToBGR)
 	square := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(124, 116, 104, 0), h, w, gocv.MatTypeCV8UC3)

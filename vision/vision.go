@@ -16,11 +16,11 @@ package vision
 import (
 	"errors"
 	"fmt"
-	"github.com/disintegration/imaging"
 	"image"
 	"math"
 	"path/filepath"
 
+	"github.com/disintegration/imaging"
 	"gocv.io/x/gocv"
 
 	"photoaudit/models"
@@ -883,7 +883,7 @@ func grayMat(img image.Image, scale float64, maxPixels int) (gocv.Mat, float64, 
 		gocv.Resize(m, &resized, image.Point{}, scale, scale, gocv.InterpolationLinear)
 		return resized, scale, nil
 	}
-	areaResize(m, &resized, image.Pt(max(1, int(math.Round(float64(w)*scale))), max(1, int(math.Round(float64(h)*scale)))))
+	areaResize(m, &resized, scaledSize(w, h, scale))
 	return resized, scale, nil
 }
 
@@ -952,6 +952,11 @@ func area(r image.Rectangle) float64 { return float64(r.Dx()) * float64(r.Dy()) 
 
 // OpenCVVersion is the linked OpenCV's version, for photoaudit version.
 func OpenCVVersion() string { return gocv.OpenCVVersion() }
+
+// scaledSize is w x h scaled by scale, rounded, at least 1 x 1.
+func scaledSize(w, h int, scale float64) image.Point {
+	return image.Pt(max(1, int(math.Round(float64(w)*scale))), max(1, int(math.Round(float64(h)*scale))))
+}
 
 // areaResize scales src down to size by area averaging, as gocv.Resize
 // with InterpolationArea does, halving it first while size is at most
