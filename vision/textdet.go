@@ -94,6 +94,16 @@ func (t *textDet) Close() error {
 // detect returns the text lines in img, in img's coordinates, most
 // probable first.
 func (t *textDet) detect(img image.Image) ([]Region, error) {
+	lines, _, err := t.look(img, false)
+	return lines, err
+}
+
+// look returns the text lines in img as detect does and, with turned, also
+// those of img turned a quarter counter-clockwise (as imaging.Rotate90
+// turns it), in the turned image's coordinates with its origin at (0, 0).
+// The photo is scaled once and the scaled copy turned: turning 12 MP
+// before scaling cost a 48 MB copy and about 0.15 s a look.
+func (t *textDet) look(img image.Image, turned bool) (lines, turnedLines []Region, err error) {
 	b := img.Bounds()
 	// The photo goes in resized so its longer side fills a square of one
 	// of textDetSides, in its top-left corner, the rest mean grey. (At
@@ -111,31 +121,39 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 	}
 	net, err := t.net(side)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	w, h := side, side
 	scale := float64(side) / float64(long)
-	sx, sy := scale, scale
 	full, err := rgbaMat(img)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer full.Close()
 	resized := gocv.NewMat()
 	defer resized.Close()
-	rs := scaledSize(b.Dx(), b.Dy(), scale)
-	rw, rh := rs.X, rs.Y
-	areaResize(full, &resized, rs)
+	areaResize(full, &resized, scaledSize(b.Dx(), b.Dy(), scale))
 	// Dropping alpha keeps the channel order: BGRA to BGR is RGBA to RGB.
 	gocv.CvtColor(resized, &resized, gocv.ColorBGRAToBGR)
-	square := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(124, 116, 104, 0), h, w, gocv.MatTypeCV8UC3)
+	if lines, err = findLines(net, resized, side, scale, b); err != nil || !turned {
+		return lines, nil, err
+	}
+	gocv.Rotate(resized, &resized, gocv.Rotate90CounterClockwise)
+	turnedLines, err = findLines(net, resized, side, scale, image.Rect(0, 0, b.Dy(), b.Dx()))
+	return lines, turnedLines, err
+}
+
+// findLines runs net on resized, the photo of bounds b scaled by scale,
+// in the top-left corner of a side x side square, and returns its text
+// lines in the photo's coordinates.
+func findLines(net textNet, resized gocv.Mat, side int, scale float64, b image.Rectangle) ([]Region, error) {
+	square := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(124, 116, 104, 0), side, side, gocv.MatTypeCV8UC3)
 	defer square.Close()
-	dst := square.Region(image.Rect(0, 0, rw, rh))
+	dst := square.Region(image.Rect(0, 0, resized.Cols(), resized.Rows()))
 	resized.CopyTo(&dst)
 	dst.Close()
 	// PaddleOCR normalises with ImageNet's mean and a standard deviation
 	// of about 58 on every channel; square is already RGB.
-	blob := gocv.BlobFromImage(square, 1/57.6, image.Pt(w, h), gocv.NewScalar(123.7, 116.3, 103.5, 0), false, false)
+	blob := gocv.BlobFromImage(square, 1/57.6, image.Pt(side, side), gocv.NewScalar(123.7, 116.3, 103.5, 0), false, false)
 	defer blob.Close()
 	prob, err := net.run(blob, side)
 	if err != nil {
@@ -168,8 +186,8 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 			d = int(math.Ceil(area * textDetUnclip / perim))
 		}
 		r = r.Inset(-d)
-		box := image.Rect(int(float64(r.Min.X)/sx), int(float64(r.Min.Y)/sy),
-			int(math.Ceil(float64(r.Max.X)/sx)), int(math.Ceil(float64(r.Max.Y)/sy))).Add(b.Min).Intersect(b)
+		box := image.Rect(int(float64(r.Min.X)/scale), int(float64(r.Min.Y)/scale),
+			int(math.Ceil(float64(r.Max.X)/scale)), int(math.Ceil(float64(r.Max.Y)/scale))).Add(b.Min).Intersect(b)
 		if box.Empty() {
 			continue
 		}
@@ -177,7 +195,7 @@ func (t *textDet) detect(img image.Image) ([]Region, error) {
 		rr := gocv.MinAreaRect(c)
 		long, thick := float64(max(rr.Width, rr.Height)+2*d), float64(min(rr.Width, rr.Height)+2*d)
 		lines = append(lines, Region{Kind: "text", Box: box, Confidence: math.Round(score*100) / 100, Detector: models.TextDet.Name,
-			Long: long / sx, Thick: thick / sy})
+			Long: long / scale, Thick: thick / scale})
 	}
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Confidence > lines[j].Confidence })
 	if len(lines) > textDetMaxLines {

@@ -20,7 +20,6 @@ import (
 	"math"
 	"path/filepath"
 
-	"github.com/disintegration/imaging"
 	"gocv.io/x/gocv"
 
 	"photoaudit/models"
@@ -278,9 +277,8 @@ func (d *Detector) Close() error {
 // TextLines finds lines of scene text with the PP-OCRv4 detector; nil
 // when its model is missing (see TextDetector).
 func (d *Detector) TextLines(img image.Image) ([]Region, error) {
-	lines, err := d.LyingTextLines(img)
-	if err != nil || d.text == nil {
-		return lines, err
+	if d.text == nil {
+		return nil, nil
 	}
 	// The detector was trained on lines that run across: a name standing
 	// on its end (a badge lying sideways, a photo turned without an EXIF
@@ -288,7 +286,7 @@ func (d *Detector) TextLines(img image.Image) ([]Region, error) {
 	// the lines that run across there and stand in the photo are added
 	// where the first pass found nothing. (Upside-down lines are found
 	// upright; the recogniser reads a standing line both ways.)
-	turned, err := d.text.detect(imaging.Rotate90(img))
+	lines, turned, err := d.text.look(img, true)
 	if err != nil {
 		return nil, err
 	}
