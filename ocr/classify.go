@@ -429,6 +429,12 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 		}
 	}
 	n := c.names
+	given := 0 // capitalised given names: two or more are a list of people
+	for _, w := range ws {
+		if capitalised(w.raw) && n.isFirst(w.lower) {
+			given++
+		}
+	}
 	for i, w := range ws {
 		if !capitalised(w.raw) {
 			continue
@@ -463,7 +469,7 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 			}
 		}
 		if w.conf >= MinNameConf && !sentence {
-			upd(n.loneSurnameConf(w.lower))
+			upd(n.loneSurnameConf(w.lower, given >= 2))
 		}
 	}
 	// "Patient: Xyz Abc": a capitalised word after a name label is a name

@@ -218,6 +218,22 @@ func TestLoneSurnameInTitle(t *testing.T) {
 	}
 }
 
+// A staff board's notes name a day and a colleague's first name; neither
+// is a patient's surname. A frequent surname alone still is.
+func TestLoneCalendarAndGivenNames(t *testing.T) {
+	c := NewClassifier(Lists{})
+	for _, text := range []string{"Staff meeting Friday", "Welcome back Sam!", "Closed Monday", "Flu shots in October"} {
+		if m, ok := c.Text(text); ok {
+			t.Errorf("%q flagged: %v", text, m.Identifiers)
+		}
+	}
+	for _, text := range []string{"Rm 4 Taylor", "Martinez", "Blanca & Antonio"} {
+		if _, ok := c.Text(text); !ok {
+			t.Errorf("%q: a lone frequent surname, or a list of given names, was not flagged", text)
+		}
+	}
+}
+
 // Rooms given with who is in them make a record, however the names read;
 // one room is a door's sign.
 func TestRoomList(t *testing.T) {

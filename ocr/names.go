@@ -67,11 +67,18 @@ func (n *nameData) isSurname(w string) bool {
 }
 
 // loneSurnameConf is how much a single capitalised surname with no first
-// name beside it says.
-func (n *nameData) loneSurnameConf(w string) float64 {
+// name beside it says. Two kinds of surname say nothing alone: the days
+// and months ("Staff meeting Friday": Friday is a Census surname), and,
+// unless the line has other given names (listed: "Blanca & Antonio", a
+// list of people), a given name that is not among the topSurnames
+// ("Welcome back Sam!": Sam is surname 4,017); a given name alone is not
+// flagged either.
+func (n *nameData) loneSurnameConf(w string, listed bool) float64 {
 	rank, ok := n.surname[w]
 	switch {
-	case !ok || len(w) < 3 || n.common[w]:
+	case !ok || len(w) < 3 || n.common[w] || calendarWords[w]:
+		return 0
+	case n.first[w] && rank > topSurnames && !listed:
 		return 0
 	case rank <= topSurnames:
 		return 0.5
@@ -81,3 +88,13 @@ func (n *nameData) loneSurnameConf(w string) float64 {
 		return 0.25
 	}
 }
+
+// calendarWords are the days of the week and the months, lowercased.
+var calendarWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`monday tuesday wednesday thursday friday saturday sunday
+		january february march april may june july august september october november december`) {
+		m[w] = true
+	}
+	return m
+}()
