@@ -19,10 +19,26 @@ import (
 // copy; staff badges in a corner of a dark or a busy photo are found; a
 // white pole against a dark sky, patterned cloth and a poster pass; a
 // dark-theme schedule on a monitor and a message on a phone held up
-// outdoors are found and leave nothing readable.
+// outdoors are found and leave nothing readable; a whiteboard of room
+// assignments is found, one of staff notes passes. Drawn in the Go fonts,
+// then in handwriting and a serif (Debian's fonts-dkg-handwriting and
+// fonts-dejavu-core, which scripts/setup.sh test installs).
 func TestHardScenes(t *testing.T) {
+	t.Run("go fonts", func(t *testing.T) { hardScenes(t, fixture.HardScenes(2)) })
+	t.Run("handwriting", func(t *testing.T) {
+		fonts := []string{"/usr/share/fonts/truetype/fifthhorseman/dkg.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"}
+		for _, f := range fonts {
+			if err := fixture.LoadFont(f); err != nil {
+				t.Fatalf("%v (scripts/setup.sh test installs it)", err)
+			}
+		}
+		hardScenes(t, fixture.HardScenes(1, fonts...))
+	})
+}
+
+func hardScenes(t *testing.T, scenes []fixture.Scene) {
 	in, out := t.TempDir(), t.TempDir()
-	if err := fixture.Write(in, fixture.HardScenes(2)); err != nil {
+	if err := fixture.Write(in, scenes); err != nil {
 		t.Fatal(err)
 	}
 	res, _, err := Run(context.Background(), Options{
@@ -33,7 +49,7 @@ func TestHardScenes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"document", "badge", "screen"} {
+	for _, kind := range []string{"document", "badge", "screen", "whiteboard"} {
 		if r := res.Recall[kind]; r.Labelled == 0 || r.Found != r.Labelled {
 			t.Errorf("%s: found %d of %d", kind, r.Found, r.Labelled)
 		}

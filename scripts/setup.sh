@@ -26,8 +26,9 @@ build_pkgs=(libopencv-dev opencv-data libtesseract-dev libleptonica-dev tesserac
   libheif-examples)
 
 # chromium: the review page is tested in a headless browser, as a
-# compliance officer would use it.
-test_pkgs=(chromium)
+# compliance officer would use it. The fonts: the hard scenes are also
+# drawn in handwriting and a serif (eval's TestHardScenes).
+test_pkgs=(chromium fonts-dkg-handwriting fonts-dejavu-core)
 
 case "$mode" in
 runtime) want=("${runtime_pkgs[@]}") ;;
