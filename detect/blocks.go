@@ -187,6 +187,15 @@ func (b textBlock) length() float64 {
 	return n
 }
 
+// isPage says whether p, the plain-coloured region around a block of
+// text, is a sheet or a screen: larger than the text (four times its
+// area: more than its margin) and at most a quarter of the photo (more
+// is a wall or the sky).
+func isPage(p, text, photo image.Rectangle) bool {
+	area := p.Dx() * p.Dy()
+	return 4*area <= photo.Dx()*photo.Dy() && area >= 4*text.Dx()*text.Dy()
+}
+
 // isCard says whether c, the plain-coloured region around a block of
 // text, is a card: a small part of the photo (as carriers are) that the
 // text does not fill (a card has margins, a photo, a header).
@@ -391,6 +400,17 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 				kind = risk.KindBadge
 			}
 		}
+		if sits.Empty() && card.Empty() && j.identifies {
+			// No surface found under a block that identifies (a form's
+			// header read, its lines in small print or a faint hand that
+			// the detector did not see): the paper of its colour around
+			// it goes with it. (It does not bound the block's page: a
+			// table's rules cut its paper into cells.)
+			if p, ok := vision.Page(img, blk.box); ok && isPage(p, blk.box, b) {
+				box = box.Union(p)
+			}
+		}
+
 		if kind == "" {
 			kind = risk.KindDocument
 		}

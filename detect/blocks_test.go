@@ -3,6 +3,7 @@ package detect
 import (
 	"image"
 	"image/color"
+	"image/draw"
 	"slices"
 	"strings"
 	"testing"
@@ -148,16 +149,7 @@ func TestRosterKeepsBadge(t *testing.T) {
 	look := func(staff []ocr.Staff) []risk.Finding {
 		opts := DefaultOptions()
 		opts.Lists.Staff = staff
-		d, err := New(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		fs, _, err := d.Look(img, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fs
+		return lookOnce(t, opts, img)
 	}
 	covers := func(fs []risk.Finding) bool {
 		for _, f := range fs {
@@ -377,4 +369,41 @@ func riskyBlocks(t *testing.T, d *Detector, img image.Image, found []vision.Regi
 		}
 	}
 	return risky
+}
+
+// A form whose only line the detector sees is its header ("Patient Intake
+// Form": its lines in a faint small hand) is redacted with the sheet the
+// header is printed on, though one line is no evidence of a surface.
+func TestPageFromHeader(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	paint := func(r image.Rectangle, c color.NRGBA) {
+		draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
+	}
+	paint(img.Bounds(), color.NRGBA{70, 60, 55, 255})
+	sheet := image.Rect(700, 380, 1000, 780)
+	paint(sheet, color.NRGBA{250, 250, 244, 255})
+	fixture.TextIn(img, fixture.FontBold, 720, 398, 22, color.Black, "Patient Intake Form")
+	fs := lookOnce(t, DefaultOptions(), img)
+	for _, f := range fs {
+		in := f.Box.Intersect(sheet)
+		if !f.Harmless && in.Dx()*in.Dy()*10 >= 9*sheet.Dx()*sheet.Dy() {
+			return
+		}
+	}
+	t.Errorf("the sheet %v is not redacted whole: %+v", sheet, fs)
+}
+
+// lookOnce is the first look at img by a Detector made with opts.
+func lookOnce(t *testing.T, opts Options, img image.Image) []risk.Finding {
+	t.Helper()
+	d, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	fs, _, err := d.Look(img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }

@@ -36,14 +36,35 @@ const (
 // and true, or false when the colour around text is not uniform or its
 // region does not end within reach.
 func Carrier(img image.Image, text image.Rectangle) (image.Rectangle, bool) {
+	h := text.Dy()
+	return carrier(img, text, image.Pt(text.Dx()/2+2*h, carrierReach*h))
+}
+
+// pageReach is how far, in text heights, Page looks for the paper's
+// edge each way: a form's header is a thirtieth of its page's height
+// and more, a letter's 14 pt heading a sixtieth.
+const pageReach = 40
+
+// Page is Carrier for a sheet of paper or a screen's background: the
+// plain-coloured region around text if it ends within pageReach text
+// heights of it every way. A header that names a patient's record tells
+// what the whole sheet under it is, when its other lines are too small
+// or faint for the text detector to see.
+func Page(img image.Image, text image.Rectangle) (image.Rectangle, bool) {
+	h := text.Dy()
+	return carrier(img, text, image.Pt(pageReach*h, pageReach*h))
+}
+
+// carrier finds the plain-coloured region around text, searching reach
+// (sideways, up and down) around it.
+func carrier(img image.Image, text image.Rectangle, reach image.Point) (image.Rectangle, bool) {
 	b := img.Bounds()
 	text = text.Intersect(b)
 	h := text.Dy()
 	if text.Empty() || h < 4 {
 		return image.Rectangle{}, false
 	}
-	win := image.Rect(text.Min.X-text.Dx()/2-2*h, text.Min.Y-carrierReach*h,
-		text.Max.X+text.Dx()/2+2*h, text.Max.Y+carrierReach*h).Intersect(b)
+	win := image.Rect(text.Min.X-reach.X, text.Min.Y-reach.Y, text.Max.X+reach.X, text.Max.Y+reach.Y).Intersect(b)
 	scale := math.Min(1, float64(carrierWork)/float64(max(win.Dx(), win.Dy())))
 	w, hh := max(1, int(float64(win.Dx())*scale)), max(1, int(float64(win.Dy())*scale))
 	crop := imaging.Resize(imaging.Crop(img, win), w, hh, imaging.Box)

@@ -70,6 +70,37 @@ func TestCarrier(t *testing.T) {
 	}
 }
 
+// The sheet a form's header is printed on is found from the header alone,
+// its lines too faint and small to matter, on a busy background; a header
+// on a wall has no page.
+func TestPage(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 2400, 1800))
+	rng := rand.New(rand.NewSource(3))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.Intn(256))
+	}
+	sheet := image.Rect(900, 400, 1320, 960)
+	draw.Draw(img, sheet, image.NewUniform(color.NRGBA{250, 250, 244, 255}), image.Point{}, draw.Src)
+	header := fixture.TextIn(img, fixture.FontBold, 925, 425, 28, color.Black, "Patient Intake Form")
+	for i := 0; i < 9; i++ {
+		fixture.TextIn(img, fixture.FontRegular, 930, 500+i*48, 14, color.NRGBA{190, 190, 190, 255}, "Name: Robert Taylor")
+	}
+	if _, ok := Carrier(img, header); ok {
+		t.Error("the sheet is a carrier: its bottom is beyond a card's reach, so Page is needed")
+	}
+	got, ok := Page(img, header)
+	in := got.Intersect(sheet)
+	if !ok || float64(in.Dx()*in.Dy()) < 0.9*float64(sheet.Dx()*sheet.Dy()) || got.Dx() > sheet.Dx()+30 || got.Dy() > sheet.Dy()+30 {
+		t.Errorf("page %v, %v; want about %v", got, ok, sheet)
+	}
+	wall := image.NewNRGBA(image.Rect(0, 0, 2400, 1800))
+	draw.Draw(wall, wall.Bounds(), image.NewUniform(color.NRGBA{250, 250, 248, 255}), image.Point{}, draw.Src)
+	onWall := fixture.TextIn(wall, fixture.FontBold, 925, 425, 28, color.Black, "Patient Intake Form")
+	if got, ok := Page(wall, onWall); ok {
+		t.Errorf("header on a wall: page %v, want none", got)
+	}
+}
+
 // A badge shows a photo beside the name, on any background and tilted; a
 // sign, a sticker with a logo band, or a card whose only other colour is
 // its header does not.
