@@ -410,7 +410,6 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 				box = box.Union(p)
 			}
 		}
-
 		if kind == "" {
 			kind = risk.KindDocument
 		}

@@ -36,6 +36,7 @@ const (
 // and true, or false when the colour around text is not uniform or its
 // region does not end within reach.
 func Carrier(img image.Image, text image.Rectangle) (image.Rectangle, bool) {
+	text = text.Intersect(img.Bounds())
 	h := text.Dy()
 	return carrier(img, text, image.Pt(text.Dx()/2+2*h, carrierReach*h))
 }
@@ -51,6 +52,7 @@ const pageReach = 40
 // what the whole sheet under it is, when its other lines are too small
 // or faint for the text detector to see.
 func Page(img image.Image, text image.Rectangle) (image.Rectangle, bool) {
+	text = text.Intersect(img.Bounds())
 	h := text.Dy()
 	return carrier(img, text, image.Pt(pageReach*h, pageReach*h))
 }
