@@ -36,9 +36,7 @@ const (
 // and true, or false when the colour around text is not uniform or its
 // region does not end within reach.
 func Carrier(img image.Image, text image.Rectangle) (image.Rectangle, bool) {
-	text = text.Intersect(img.Bounds())
-	h := text.Dy()
-	return carrier(img, text, image.Pt(text.Dx()/2+2*h, carrierReach*h))
+	return carrier(img, text, func(w, h int) image.Point { return image.Pt(w/2+2*h, carrierReach*h) })
 }
 
 // pageReach is how far, in text heights, Page looks for the paper's
@@ -52,21 +50,21 @@ const pageReach = 40
 // what the whole sheet under it is, when its other lines are too small
 // or faint for the text detector to see.
 func Page(img image.Image, text image.Rectangle) (image.Rectangle, bool) {
-	text = text.Intersect(img.Bounds())
-	h := text.Dy()
-	return carrier(img, text, image.Pt(pageReach*h, pageReach*h))
+	return carrier(img, text, func(_, h int) image.Point { return image.Pt(pageReach*h, pageReach*h) })
 }
 
-// carrier finds the plain-coloured region around text, searching reach
-// (sideways, up and down) around it.
-func carrier(img image.Image, text image.Rectangle, reach image.Point) (image.Rectangle, bool) {
+// carrier finds the plain-coloured region around text, searching around
+// it as far as reach says (sideways, and up and down) for the text's
+// width and height within the photo.
+func carrier(img image.Image, text image.Rectangle, reach func(w, h int) image.Point) (image.Rectangle, bool) {
 	b := img.Bounds()
 	text = text.Intersect(b)
 	h := text.Dy()
 	if text.Empty() || h < 4 {
 		return image.Rectangle{}, false
 	}
-	win := image.Rect(text.Min.X-reach.X, text.Min.Y-reach.Y, text.Max.X+reach.X, text.Max.Y+reach.Y).Intersect(b)
+	far := reach(text.Dx(), h)
+	win := image.Rect(text.Min.X-far.X, text.Min.Y-far.Y, text.Max.X+far.X, text.Max.Y+far.Y).Intersect(b)
 	scale := math.Min(1, float64(carrierWork)/float64(max(win.Dx(), win.Dy())))
 	w, hh := max(1, int(float64(win.Dx())*scale)), max(1, int(float64(win.Dy())*scale))
 	crop := imaging.Resize(imaging.Crop(img, win), w, hh, imaging.Box)
