@@ -168,6 +168,9 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 		for j, p := range s.Quad {
 			s.Quad[j] = image.Pt(int(float64(p.X)/scale), int(float64(p.Y)/scale)).Add(b.Min)
 		}
+		if backdrop(s.Box, b) {
+			continue
+		}
 		n, err := countRows(img, s.Box)
 		if err != nil {
 			return nil, err
@@ -443,4 +446,21 @@ func bgrMat(img image.Image, scale float64) (gocv.Mat, float64, error) {
 	bgr := gocv.NewMat()
 	gocv.CvtColor(src, &bgr, gocv.ColorRGBAToBGR)
 	return bgr, scale, nil
+}
+
+// backdrop says whether a surface's box runs off the photo on three or
+// four sides: a facade, a wall or the sky behind a scene, of which the
+// photo shows one edge or none. A board, a page or a display held in
+// view shows its own edges; one filling the frame is left to the text
+// blocks, which need no surface.
+func backdrop(box, photo image.Rectangle) bool {
+	m := max(2, min(photo.Dx(), photo.Dy())/100)
+	n := 0
+	for _, off := range []bool{box.Min.X-photo.Min.X <= m, box.Min.Y-photo.Min.Y <= m,
+		photo.Max.X-box.Max.X <= m, photo.Max.Y-box.Max.Y <= m} {
+		if off {
+			n++
+		}
+	}
+	return n >= 3
 }

@@ -130,3 +130,25 @@ func TestSurfacesInDarkFrame(t *testing.T) {
 	}
 	t.Errorf("the display %v in its frame was not found: %+v", want, got)
 }
+
+// A bright band across the top of a street photo (a facade above a bus)
+// runs off three sides: a backdrop. A board seen whole, or cut by one or
+// two edges of the photo, is a surface.
+func TestBackdrop(t *testing.T) {
+	photo := image.Rect(0, 0, 810, 1080)
+	for _, c := range []struct {
+		box  image.Rectangle
+		want bool
+	}{
+		{image.Rect(0, 0, 810, 395), true},
+		{image.Rect(3, 2, 808, 395), true}, // within a hundredth of the edges
+		{image.Rect(0, 0, 810, 1080), true},
+		{image.Rect(24, 58, 810, 652), false}, // a whiteboard off the right edge
+		{image.Rect(0, 0, 400, 300), false},   // a corner
+		{image.Rect(100, 100, 700, 900), false},
+	} {
+		if got := backdrop(c.box, photo); got != c.want {
+			t.Errorf("backdrop(%v) = %v, want %v", c.box, got, c.want)
+		}
+	}
+}
