@@ -3,6 +3,8 @@ package detect
 import (
 	"fmt"
 	"image"
+	"image/color"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -120,6 +122,19 @@ func neighbours(a, b vision.Region) bool {
 	return 2*oy >= min(ha, hb) && float64(-ox) <= blockRow*h
 }
 
+// textSizedLines are the lines of found that can be text in a photo of
+// bounds b: short words ("Sun", "14") join a screen's lines into one
+// block; blobs as thick as a tenth of the photo are not text.
+func textSizedLines(found []vision.Region, b image.Rectangle) []vision.Region {
+	var words []vision.Region
+	for _, l := range found {
+		if h := lineHeight(l); h >= 6 && 10*h <= min(b.Dx(), b.Dy()) {
+			words = append(words, l)
+		}
+	}
+	return words
+}
+
 // groupLines groups lines into blocks (connected groups of neighbours).
 func groupLines(lines []vision.Region) []textBlock {
 	find := connect(len(lines), func(i, j int) bool { return neighbours(lines[i], lines[j]) })
@@ -221,18 +236,12 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 	b := img.Bounds()
 	// Short words ("Sun", "14") join a screen's lines into one block;
 	// blobs as thick as a tenth of the photo are not text.
-	var words []vision.Region
-	for _, l := range found {
-		if h := lineHeight(l); h >= 6 && 10*h <= min(b.Dx(), b.Dy()) {
-			words = append(words, l)
-		}
-	}
 	var js []judgement
-	for _, blk := range groupLines(words) {
+	for _, blk := range groupLines(textSizedLines(found, b)) {
 		if on, ok := insideWhich(blk.box, judged); ok {
 			// On a surface redacted whole: what the rest of its page
 			// shows goes with it.
-			js = append(js, judgement{blk: blk, covered: true, identifies: true, sits: on})
+			js = append(js, judgement{blk: blk, covered: true, identifies: true, sits: on, paper: paperColour(img, blk.lines)})
 			continue
 		}
 		near := blk.box.Inset(-blk.height / 2)
@@ -355,7 +364,7 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 			}
 		}
 		js = append(js, judgement{blk: blk, v: v, why: why, risky: risky, card: card, kind: kind, sits: sits,
-			identifies: len(v.ids) > 0 || v.clinical})
+			identifies: len(v.ids) > 0 || v.clinical, paper: paperColour(img, blk.lines)})
 	}
 	pages(js)
 	for _, j := range js {
@@ -443,8 +452,9 @@ type judgement struct {
 	card       image.Rectangle
 	kind       risk.Kind
 	sits       image.Rectangle
-	covered    bool // inside a surface redacted whole
-	identifies bool // identifiers or a patient's record read in it
+	covered    bool     // inside a surface redacted whole
+	identifies bool     // identifiers or a patient's record read in it
+	paper      [3]uint8 // the colour its lines are printed on
 }
 
 // pageGap is how far apart, in line heights, two blocks of one page
@@ -464,9 +474,17 @@ func pages(js []judgement) {
 	}
 	find := connect(len(js), func(i, j int) bool {
 		a, b := js[i].blk, js[j].blk
-		return max(a.height, b.height) <= 3*min(a.height, b.height) &&
-			a.box.Inset(-pageGap*a.height).Overlaps(b.box.Inset(-pageGap*b.height)) &&
-			!off(js[i], js[j]) && !off(js[j], js[i])
+		if max(a.height, b.height) > 3*min(a.height, b.height) ||
+			!a.box.Inset(-pageGap*a.height).Overlaps(b.box.Inset(-pageGap*b.height)) ||
+			off(js[i], js[j]) || off(js[j], js[i]) {
+			return false
+		}
+		// One surface under both is one page whatever its colours (a
+		// screen's sidebar and its list); with none, text on another
+		// colour is on something else: a logo on the backdrop beside a
+		// monitor, a sign on the wall above a form.
+		s := js[i].sits
+		return !s.Empty() && s == js[j].sits || samePaper(js[i].paper, js[j].paper)
 	})
 	ids := map[int][]risk.Identifier{}
 	conf := map[int]float64{}
@@ -487,6 +505,51 @@ func pages(js []judgement) {
 		j.v.ids = slices.Compact(slices.Sorted(slices.Values(ids[r])))
 		j.v.conf = max(j.v.conf, conf[r])
 	}
+}
+
+// paperColour is the colour lines are printed on: the median of each
+// channel over their boxes, where the paper outnumbers the ink.
+func paperColour(img image.Image, lines []vision.Region) [3]uint8 {
+	var ch [3][]uint8
+	area := 0
+	for _, l := range lines {
+		area += l.Box.Dx() * l.Box.Dy()
+	}
+	// About 4000 samples, whatever the size of the block.
+	step := max(1, int(math.Sqrt(float64(area)/4000)))
+	for _, l := range lines {
+		r := l.Box.Intersect(img.Bounds())
+		for y := r.Min.Y; y < r.Max.Y; y += step {
+			for x := r.Min.X; x < r.Max.X; x += step {
+				c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+				ch[0], ch[1], ch[2] = append(ch[0], c.R), append(ch[1], c.G), append(ch[2], c.B)
+			}
+		}
+	}
+	var out [3]uint8
+	for i := range ch {
+		if len(ch[i]) > 0 {
+			slices.Sort(ch[i])
+			out[i] = ch[i][len(ch[i])/2]
+		}
+	}
+	return out
+}
+
+// paperTolerance is how far apart (RGB distance) the colours of one
+// page's blocks may be: shade and a camera's white balance move a
+// page's colour across it by some tens of levels; a grey backdrop is a
+// hundred from white paper.
+const paperTolerance = 64
+
+// samePaper says whether two blocks' paper colours are one paper's.
+func samePaper(a, b [3]uint8) bool {
+	d := 0
+	for i := range a {
+		x := int(a[i]) - int(b[i])
+		d += x * x
+	}
+	return d <= paperTolerance*paperTolerance
 }
 
 // readMirrored reads a block flipped left to right and maps the words

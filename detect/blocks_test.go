@@ -120,7 +120,15 @@ func TestPages(t *testing.T) {
 		{blk: blk(3440, 100, 3460, 200, 20)},
 		// Under the same name, on the same paper: one page.
 		{blk: blk(3000, 430, 3400, 500, 20), sits: image.Rect(2980, 80, 3420, 520)},
+		// Two lines under the name again, printed on grey: a logo on the
+		// backdrop behind the page, not the page.
+		{blk: blk(100, 180, 500, 190, 20), paper: [3]uint8{120, 120, 130}},
 	}
+	white := [3]uint8{235, 232, 228}
+	for i := range js[:7] {
+		js[i].paper = white
+	}
+	js[1].paper = [3]uint8{200, 205, 210} // the same paper in shade
 	pages(js)
 	if !js[6].risky {
 		t.Errorf("block on the display under its name: %+v, want risky", js[6])
@@ -128,7 +136,7 @@ func TestPages(t *testing.T) {
 	if !js[1].risky || js[1].v.conf != 0.9 || !slices.Equal(js[1].v.ids, []risk.Identifier{risk.IDName}) {
 		t.Errorf("block under the name: %+v, want risky with the name at 0.9", js[1])
 	}
-	for _, i := range []int{2, 3, 5} {
+	for _, i := range []int{2, 3, 5, 7} {
 		if js[i].risky {
 			t.Errorf("block %d (%v) made risky: %+v", i, js[i].blk.box, js[i])
 		}
