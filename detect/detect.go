@@ -320,7 +320,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	}
 	out = append(out, d.carriers(img, out, covered, suffix)...)
 	read := slices.Concat(scene, lines)
-	out = append(out, plates(img, read, covered, suffix)...)
+	out = append(out, plates(img, read, found, covered, suffix)...)
 	// Blocks last: what was read and found anywhere in a block decides
 	// for all of it.
 	for _, l := range found {
@@ -449,10 +449,23 @@ func objectFindings(objects []vision.Object, surfaces []vision.Surface, lines []
 // plates finds licence plates: a line that reads like one by itself
 // (ocr.PlateLike), printed on a plain plate of a plate's shape that it
 // mostly fills. Vehicle numbers are an identifier of their own.
-func plates(img image.Image, lines []ocr.Line, covered []image.Rectangle, suffix string) []risk.Finding {
+func plates(img image.Image, lines []ocr.Line, found []vision.Region, covered []image.Rectangle, suffix string) []risk.Finding {
+	// A line of a page (a block of blockMinLines lines or more of like
+	// height) is text, not a plate: "AWS DVA-C02" boxed in red above a
+	// whiteboard's notes. A plate's other lines (a state's name, a
+	// dealer's frame) are a fraction of its number's height and make no
+	// block with it.
+	var page []image.Rectangle
+	for _, blk := range groupLines(textSizedLines(found, img.Bounds())) {
+		if len(blk.lines) >= blockMinLines {
+			for _, l := range blk.lines {
+				page = append(page, l.Box)
+			}
+		}
+	}
 	var out []risk.Finding
 	for _, l := range lines {
-		if !ocr.PlateLike(l) || insideAny(l.Box, covered) {
+		if !ocr.PlateLike(l) || insideAny(l.Box, covered) || slices.ContainsFunc(page, center(l.Box).In) {
 			continue
 		}
 		c, ok := vision.Carrier(img, l.Box)

@@ -566,8 +566,22 @@ func TestLicensePlate(t *testing.T) {
 	fixture.Text(poster, 560, 260, 72, color.NRGBA{20, 60, 140, 255}, "COVID19")
 	fixture.Text(poster, 560, 420, 40, color.Black, "Vaccines here today")
 	fixture.Text(poster, 560, 500, 40, color.Black, "Ask at the front desk")
+	// A course code boxed in red at the head of a whiteboard's notes:
+	// plate-like, on a plate-shaped patch of board, and a page's line.
+	board := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	draw.Draw(board, board.Bounds(), image.NewUniform(color.NRGBA{236, 236, 232, 255}), image.Point{}, draw.Src)
+	code := fixture.Text(board, 300, 200, 64, color.NRGBA{30, 30, 30, 255}, "DVA-C02")
+	red := image.NewUniform(color.NRGBA{200, 40, 40, 255})
+	frame := code.Inset(-24)
+	for _, r := range []image.Rectangle{{frame.Min, image.Pt(frame.Max.X, frame.Min.Y+5)}, {image.Pt(frame.Min.X, frame.Max.Y-5), frame.Max},
+		{frame.Min, image.Pt(frame.Min.X+5, frame.Max.Y)}, {image.Pt(frame.Max.X-5, frame.Min.Y), frame.Max}} {
+		draw.Draw(board, r, red, image.Point{}, draw.Src)
+	}
+	for i, line := range []string{"Exam guide outline", "Four domains to study", "Security and deployment"} {
+		fixture.Text(board, 300, 330+i*100, 60, color.NRGBA{30, 30, 30, 255}, line)
+	}
 	dir := t.TempDir()
-	for name, im := range map[string]image.Image{"car.jpg": img, "poster.jpg": poster} {
+	for name, im := range map[string]image.Image{"car.jpg": img, "poster.jpg": poster, "board.jpg": board} {
 		if err := imaging.Save(im, filepath.Join(dir, name), imaging.JPEGQuality(92)); err != nil {
 			t.Fatal(err)
 		}
@@ -597,6 +611,13 @@ func TestLicensePlate(t *testing.T) {
 	}
 	if got := kinds(res.Image)[risk.KindLicensePlate]; len(got) > 0 {
 		t.Errorf("poster title taken for a plate: %+v", got)
+	}
+	res, err = a.Inspect(filepath.Join(dir, "board.jpg"), "board.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(res.Image)[risk.KindLicensePlate]; len(got) > 0 {
+		t.Errorf("a whiteboard's boxed heading taken for a plate: %+v", got)
 	}
 }
 
