@@ -20,6 +20,18 @@ type Code struct {
 	Text   string
 }
 
+// Product says whether c is a retail product's code (UPC, EAN): it names
+// a product, not a person. Over rows of small print the UPC-E and EAN
+// readers also decode, now and then, what is no code at all (eval-dev's
+// composites at half size: a UPC-E read off a page of text).
+func (c Code) Product() bool {
+	switch c.Format {
+	case "UPC_A", "UPC_E", "EAN_8", "EAN_13":
+		return true
+	}
+	return false
+}
+
 // readers are tried in turn; each finds at most one code.
 func readers() []gozxing.Reader {
 	return []gozxing.Reader{

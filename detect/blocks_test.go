@@ -415,3 +415,45 @@ func lookOnce(t *testing.T, opts Options, img image.Image) []risk.Finding {
 	}
 	return fs
 }
+
+// A shelf label with a product's EAN-13 is reported and left visible: the
+// code names a product, not a person. The same label with a wristband's
+// Code 128 beside it is redacted.
+func TestProductCode(t *testing.T) {
+	look := func(label bool) []risk.Finding {
+		img := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+		draw.Draw(img, img.Bounds(), image.NewUniform(color.NRGBA{90, 110, 100, 255}), image.Point{}, draw.Src)
+		card := image.Rect(500, 300, 1100, 800)
+		draw.Draw(img, card, image.NewUniform(color.NRGBA{250, 250, 246, 255}), image.Point{}, draw.Src)
+		fixture.Text(img, 540, 330, 40, color.Black, "Hand soap refill")
+		fixture.Text(img, 540, 400, 40, color.Black, "Aisle four, shelf two")
+		ean := fixture.EAN13("400638133393", 380, 140)
+		draw.Draw(img, ean.Bounds().Add(image.Pt(540, 500)), ean, image.Point{}, draw.Src)
+		if label {
+			bars := fixture.Code128("84341540", 300, 100)
+			draw.Draw(img, bars.Bounds().Add(image.Pt(540, 670)), bars, image.Point{}, draw.Src)
+		}
+		return lookOnce(t, DefaultOptions(), img)
+	}
+	product := false
+	for _, f := range look(false) {
+		if f.Kind == risk.KindBarcode && f.Harmless && strings.Contains(f.MaskedText, "EAN_13 product code") {
+			product = true
+		}
+		if !f.Harmless && len(f.Identifiers) > 0 {
+			t.Errorf("a product's code flagged: %+v", f)
+		}
+	}
+	if !product {
+		t.Error("the EAN-13 was not reported as a product code")
+	}
+	flagged := false
+	for _, f := range look(true) {
+		if f.Kind == risk.KindBarcode && !f.Harmless && slices.Contains(f.Identifiers, risk.IDOtherNumber) {
+			flagged = true
+		}
+	}
+	if !flagged {
+		t.Error("a Code 128 beside the product code was not flagged")
+	}
+}

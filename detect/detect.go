@@ -529,13 +529,20 @@ func (d *Detector) barcodes(img image.Image, stripes []vision.Region, covered []
 		if err != nil {
 			return nil, err
 		}
+		label := slices.ContainsFunc(decoded, func(c barcode.Code) bool { return !c.Product() })
 		if len(decoded) == 0 {
 			out = append(out, risk.Finding{Kind: risk.KindBarcode, Box: st.Box, Confidence: st.Confidence,
 				Identifiers: []risk.Identifier{risk.IDOtherNumber}, MaskedText: "barcode, not decoded",
 				Detector: st.Detector + suffix})
 		}
 		for _, c := range decoded {
-			out = append(out, d.decodedCode(c, st.Box, suffix))
+			f := d.decodedCode(c, st.Box, suffix)
+			if c.Product() && label {
+				// Beside a label's code, the stripes are the label's,
+				// whatever this one names.
+				f.Harmless, f.Identifiers = false, []risk.Identifier{risk.IDOtherNumber}
+			}
+			out = append(out, f)
 		}
 	}
 	return out, nil
@@ -543,8 +550,13 @@ func (d *Detector) barcodes(img image.Image, stripes []vision.Region, covered []
 
 // decodedCode is the finding for a code gozxing read, over box. What the
 // code holds decides what it exposes; a code on a patient label with
-// nothing recognisable is still an ID.
+// nothing recognisable is still an ID. A product's code (UPC, EAN) is
+// reported and harmless.
 func (d *Detector) decodedCode(c barcode.Code, box image.Rectangle, suffix string) risk.Finding {
+	if c.Product() {
+		return risk.Finding{Kind: risk.KindBarcode, Box: box, Confidence: 0.9, Identifiers: []risk.Identifier{},
+			MaskedText: c.Format + " product code: " + risk.Mask(c.Text), Detector: "gozxing" + suffix, Harmless: true}
+	}
 	f := risk.Finding{Kind: risk.KindBarcode, Box: box, Confidence: 0.9,
 		Identifiers: []risk.Identifier{risk.IDOtherNumber},
 		MaskedText:  c.Format + ": " + risk.Mask(c.Text), Detector: "gozxing" + suffix}

@@ -94,6 +94,9 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		for _, c := range codes {
 			f := d.decodedCode(c, s.Box, suffix)
 			out = append(out, f)
+			if f.Harmless {
+				continue // a product's code says nothing of the surface
+			}
 			for _, id := range f.Identifiers {
 				ids[id] = true
 			}
