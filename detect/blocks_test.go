@@ -230,6 +230,11 @@ func TestBlocksReadBefore(t *testing.T) {
 	if got := look(&Seen{lines: []image.Rectangle{image.Rect(900, 500, 1000, 520)}}); len(got) != 0 {
 		t.Errorf("unread lines only the second look found (JPEG's noise) were redacted: %+v", got)
 	}
+	// The first look found a standing stripe there, and no lying line.
+	standing := []vision.Region{{Kind: "text", Box: image.Rect(300, 90, 340, 330), Turned: true}}
+	if got := look(&Seen{lines: lyingBoxes(standing)}); len(got) != 0 {
+		t.Errorf("unread lines where the first look saw only a standing stripe were redacted: %+v", got)
+	}
 }
 
 // Text on a phone held up against a band of sky is the phone's evidence,

@@ -155,7 +155,7 @@ type Seen struct {
 	// harmless are surfaces and text blocks read and judged harmless
 	// (posters, signs, a book's page).
 	harmless []image.Rectangle
-	// lines are the text lines the detector found.
+	// lines are the lying text lines the detector found.
 	lines []image.Rectangle
 	// redacted, for the look at a safe copy, are the boxes its
 	// redaction covered (Redacted).
@@ -323,9 +323,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	out = append(out, plates(img, read, found, covered, suffix)...)
 	// Blocks last: what was read and found anywhere in a block decides
 	// for all of it.
-	for _, l := range found {
-		seen.lines = append(seen.lines, l.Box)
-	}
+	seen.lines = lyingBoxes(found)
 	t = d.spent("cards and plates", t)
 	blocks, err := d.blocks(img, found, read, out, covered, prev, suffix)
 	d.spent("text blocks", t)
@@ -344,6 +342,20 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	// and hands, which a block's own hull leaves out.
 	objs := objectFindings(objects, surfaces, found, suffix)
 	return keptFaces(judgedOnce(slices.Concat(out, blocks, objs))), seen, nil
+}
+
+// lyingBoxes are the boxes of the lines of found that lie: the look at a
+// safe copy finds lying lines only, and a line the first look found only
+// turned (a stripe of clutter, standing) is not text seen where that
+// look finds a lying one.
+func lyingBoxes(found []vision.Region) []image.Rectangle {
+	var out []image.Rectangle
+	for _, l := range found {
+		if !l.Turned {
+			out = append(out, l.Box)
+		}
+	}
+	return out
 }
 
 // textLines are the detector's text lines of img: in the look at a safe
