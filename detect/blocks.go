@@ -366,7 +366,7 @@ func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr
 		js = append(js, judgement{blk: blk, v: v, why: why, risky: risky, card: card, kind: kind, sits: sits,
 			identifies: len(v.ids) > 0 || v.clinical, paper: paperColour(img, blk.lines)})
 	}
-	pages(js)
+	pages(img, js)
 	for _, j := range js {
 		blk, v, why, risky, card, kind, sits := j.blk, j.v, j.why, j.risky, j.card, j.kind, j.sits
 		if !j.covered && !risky && kind == "" && len(blk.lines) >= blockMinLines {
@@ -462,13 +462,14 @@ type judgement struct {
 const pageGap = 3
 
 // pages joins blocks into pages, blocks of like line heights within
-// pageGap lines of each other, and makes every block of a page on which
+// pageGap lines of each other, on one surface or on one paper of img
+// that runs on between them, and makes every block of a page on which
 // something identifies someone risky too: the receipt under a name, the
 // rest of a chart, the other columns of a screen with a patient list.
 // A page ends at the edge of the paper or screen it is on: a block on a
 // surface and one off it (an e-reader's logo on its bezel, beside the
 // display) are not one page.
-func pages(js []judgement) {
+func pages(img image.Image, js []judgement) {
 	off := func(a, b judgement) bool {
 		return !a.sits.Empty() && !insideAny(b.blk.box, []image.Rectangle{a.sits})
 	}
@@ -484,7 +485,12 @@ func pages(js []judgement) {
 		// colour is on something else: a logo on the backdrop beside a
 		// monitor, a sign on the wall above a form.
 		s := js[i].sits
-		return !s.Empty() && s == js[j].sits || samePaper(js[i].paper, js[j].paper)
+		if !s.Empty() && s == js[j].sits {
+			return true
+		}
+		// On one colour, the paper runs on between them: a wristband's
+		// label and a white sign a table's width below it are two.
+		return samePaper(js[i].paper, js[j].paper) && bridged(img, a.box, b.box, js[i].paper, js[j].paper)
 	})
 	ids := map[int][]risk.Identifier{}
 	conf := map[int]float64{}
@@ -551,6 +557,34 @@ func samePaper(a, b [3]uint8) bool {
 	}
 	return d <= paperTolerance*paperTolerance
 }
+
+// bridgeShare is the least share of the way between two blocks of one
+// page that is their paper: rules, a table's lines and stray marks cross
+// it; another object's edge, or the background, takes a third and more.
+const bridgeShare = 0.75
+
+// bridged says whether the way from block a to block b, outside both,
+// is mostly paper of their colours (pa, pb).
+func bridged(img image.Image, a, b image.Rectangle, pa, pb [3]uint8) bool {
+	p, q := center(a), center(b)
+	d := max(abs(q.X-p.X), abs(q.Y-p.Y))
+	paper, n := 0, 0
+	for i := 0; i <= d; i += max(1, d/200) {
+		pt := image.Pt(p.X+(q.X-p.X)*i/max(d, 1), p.Y+(q.Y-p.Y)*i/max(d, 1))
+		if pt.In(a) || pt.In(b) || !pt.In(img.Bounds()) {
+			continue
+		}
+		n++
+		c := color.NRGBAModel.Convert(img.At(pt.X, pt.Y)).(color.NRGBA)
+		px := [3]uint8{c.R, c.G, c.B}
+		if samePaper(px, pa) || samePaper(px, pb) {
+			paper++
+		}
+	}
+	return float64(paper) >= bridgeShare*float64(n)
+}
+
+func abs(x int) int { return max(x, -x) }
 
 // readMirrored reads a block flipped left to right and maps the words
 // back into the photo.

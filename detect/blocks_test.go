@@ -123,20 +123,28 @@ func TestPages(t *testing.T) {
 		// Two lines under the name again, printed on grey: a logo on the
 		// backdrop behind the page, not the page.
 		{blk: blk(100, 180, 500, 190, 20), paper: [3]uint8{120, 120, 130}},
+		// A white label with a name on it, and a white sign below it
+		// beyond a strip of wooden table: two papers of one colour.
+		{blk: blk(1000, 600, 1300, 640, 20), identifies: true, v: blockVerdict{ids: []risk.Identifier{risk.IDName}, conf: 0.9}},
+		{blk: blk(1000, 700, 1300, 760, 20)},
 	}
 	white := [3]uint8{235, 232, 228}
 	for i := range js[:7] {
 		js[i].paper = white
 	}
 	js[1].paper = [3]uint8{200, 205, 210} // the same paper in shade
-	pages(js)
+	js[8].paper, js[9].paper = white, white
+	img := image.NewNRGBA(image.Rect(0, 0, 3500, 1000))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.NRGBA{235, 232, 228, 255}), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(900, 650, 1400, 690), image.NewUniform(color.NRGBA{120, 80, 50, 255}), image.Point{}, draw.Src)
+	pages(img, js)
 	if !js[6].risky {
 		t.Errorf("block on the display under its name: %+v, want risky", js[6])
 	}
 	if !js[1].risky || js[1].v.conf != 0.9 || !slices.Equal(js[1].v.ids, []risk.Identifier{risk.IDName}) {
 		t.Errorf("block under the name: %+v, want risky with the name at 0.9", js[1])
 	}
-	for _, i := range []int{2, 3, 5, 7} {
+	for _, i := range []int{2, 3, 5, 7, 9} {
 		if js[i].risky {
 			t.Errorf("block %d (%v) made risky: %+v", i, js[i].blk.box, js[i])
 		}
