@@ -219,8 +219,8 @@ func isCard(c, text, photo image.Rectangle) bool {
 	return area*carrierMaxShare <= photo.Dx()*photo.Dy() && area >= 2*text.Dx()*text.Dy()
 }
 
-// blocks judges the text blocks of the detector's lines (found) by the
-// readings of them and by the findings made so far (fs), and returns a
+// blocks judges the text blocks of the detector's lines (grouped, by
+// groupLines over textSizedLines) by the readings of them and by the findings made so far (fs), and returns a
 // finding for each block that must be redacted whole: its hull with a
 // line's margin, grown to the surface or card it sits on. A block inside
 // one of judged (a surface redacted whole) was judged with it. A block on
@@ -231,13 +231,11 @@ func isCard(c, text, photo image.Rectangle) bool {
 // as it was judged, and lines only this look finds, where the first saw
 // no text, are not redacted for being unread (JPEG's noise on stripes and
 // clutter makes "lines" of its own); what they say still counts.
-func (d *Detector) blocks(img image.Image, found []vision.Region, readings []ocr.Line, fs []risk.Finding, judged []image.Rectangle, before *Seen, suffix string) ([]risk.Finding, error) {
+func (d *Detector) blocks(img image.Image, grouped []textBlock, readings []ocr.Line, fs []risk.Finding, judged []image.Rectangle, before *Seen, suffix string) ([]risk.Finding, error) {
 	var out []risk.Finding
 	b := img.Bounds()
-	// Short words ("Sun", "14") join a screen's lines into one block;
-	// blobs as thick as a tenth of the photo are not text.
 	var js []judgement
-	for _, blk := range groupLines(textSizedLines(found, b)) {
+	for _, blk := range grouped {
 		if on, ok := insideWhich(blk.box, judged); ok {
 			// On a surface redacted whole: what the rest of its page
 			// shows goes with it.

@@ -379,7 +379,7 @@ func riskyBlocks(t *testing.T, d *Detector, img image.Image, found []vision.Regi
 	t.Helper()
 	d.recognised = map[image.Rectangle]bool{}
 	d.cropLines = map[image.Rectangle][]vision.Region{}
-	fs, err := d.blocks(img, found, nil, nil, nil, before, suffix)
+	fs, err := d.blocks(img, groupLines(textSizedLines(found, img.Bounds())), nil, nil, nil, before, suffix)
 	if err != nil {
 		t.Fatal(err)
 	}

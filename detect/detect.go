@@ -320,12 +320,14 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	}
 	out = append(out, d.carriers(img, out, covered, suffix)...)
 	read := slices.Concat(scene, lines)
-	out = append(out, plates(img, read, found, covered, suffix)...)
+	// The detector's lines in blocks, once for the plates and the blocks.
+	grouped := groupLines(textSizedLines(found, img.Bounds()))
+	out = append(out, plates(img, read, grouped, covered, suffix)...)
 	// Blocks last: what was read and found anywhere in a block decides
 	// for all of it.
 	seen.lines = lyingBoxes(found)
 	t = d.spent("cards and plates", t)
-	blocks, err := d.blocks(img, found, read, out, covered, prev, suffix)
+	blocks, err := d.blocks(img, grouped, read, out, covered, prev, suffix)
 	d.spent("text blocks", t)
 	if err != nil {
 		return nil, nil, err
@@ -460,15 +462,16 @@ func objectFindings(objects []vision.Object, surfaces []vision.Surface, lines []
 
 // plates finds licence plates: a line that reads like one by itself
 // (ocr.PlateLike), printed on a plain plate of a plate's shape that it
-// mostly fills. Vehicle numbers are an identifier of their own.
-func plates(img image.Image, lines []ocr.Line, found []vision.Region, covered []image.Rectangle, suffix string) []risk.Finding {
+// mostly fills, and not one of a page's lines (grouped: the detector's
+// lines in blocks). Vehicle numbers are an identifier of their own.
+func plates(img image.Image, lines []ocr.Line, grouped []textBlock, covered []image.Rectangle, suffix string) []risk.Finding {
 	// A line of a page (a block of blockMinLines lines or more of like
 	// height) is text, not a plate: "AWS DVA-C02" boxed in red above a
 	// whiteboard's notes. A plate's other lines (a state's name, a
 	// dealer's frame) are a fraction of its number's height and make no
 	// block with it.
 	var page []image.Rectangle
-	for _, blk := range groupLines(textSizedLines(found, img.Bounds())) {
+	for _, blk := range grouped {
 		if len(blk.lines) >= blockMinLines {
 			for _, l := range blk.lines {
 				page = append(page, l.Box)
