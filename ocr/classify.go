@@ -216,7 +216,10 @@ var patterns = []pattern{
 	{risk.IDAddress, regexp.MustCompile(`\b\d{5}(-\d{4})?\b`), 0.6, "address"},
 }
 
-var longNumber = regexp.MustCompile(`\b[A-Z]{0,3}-?\d{6,}\b`)
+// longNumber is a run of six digits or more, as a word or inside one: a
+// ticket's or a wristband's number often runs into letters with no space
+// ("33406311030420K051971", "MRN84341540").
+var longNumber = regexp.MustCompile(`\d{6,}`)
 
 // Labels: context words and the identifier their value exposes.
 var labelWords = map[string]string{

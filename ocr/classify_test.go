@@ -62,6 +62,9 @@ func TestClassifyText(t *testing.T) {
 		{"Acct # 7781-22", []risk.Identifier{account}},
 		{"Member ID W12345678", []risk.Identifier{plan}},
 		{"84341540", []risk.Identifier{other}},
+		{"33406311030420K051971", []risk.Identifier{other}}, // a ticket's number, letters inside
+		{"Ref 2018ab771203x", []risk.Identifier{other}},
+		{"Room 12, 3 beds, call 4471", nil},
 		// Contacts and places.
 		{"jane.doe@example.org", []risk.Identifier{email}},
 		{"www.example-portal.com", []risk.Identifier{url}},
