@@ -132,6 +132,12 @@ func (c *Classifier) Text(text string) (Match, bool) {
 const (
 	MinNameConf = 0.75
 	MinPairConf = 0.5
+	// unknownNameConf is how sure two unknown proper nouns in a row make
+	// us of a name (nameConf), and unknownNameMaxWords the longest line
+	// they count on: a name stands on a line of its own or with a date,
+	// a title or a role.
+	unknownNameConf     = 0.6
+	unknownNameMaxWords = 6
 )
 
 // Line classifies one line of text.
@@ -380,6 +386,21 @@ func lowerCased(s string) bool {
 	return s != ""
 }
 
+// properCase says whether s is written as a name is: a capital, then
+// small letters (a hyphen or an apostrophe between).
+func properCase(s string) bool {
+	r := []rune(s)
+	if len(r) < 2 || !unicode.IsUpper(r[0]) {
+		return false
+	}
+	for _, c := range r[1:] {
+		if !unicode.IsLower(c) && c != '\'' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
 func capitalised(s string) bool {
 	r := []rune(s)
 	if len(r) == 0 || !unicode.IsUpper(r[0]) {
@@ -473,6 +494,27 @@ func (c *Classifier) nameConf(l Line, labels []string) float64 {
 		}
 		if w.conf >= MinNameConf && !sentence {
 			upd(n.loneSurnameConf(w.lower, given >= 2))
+		}
+	}
+	// Two or more words in a row, each written as a name is (a capital,
+	// then small letters), read confidently, and none an English word
+	// nor one letter from one (OCR's "Savines" for "Savings"), on a
+	// short line that is no sentence: a name our lists do not know
+	// ("2012 Eklevina Creszentia Nenepat", a thesis page's footer), or a
+	// town, which is an identifier too. A sign's words are English words
+	// or in capitals. Under five letters, nearly every string is a letter
+	// from some word, and abbreviations ("Sft Tac") are that short.
+	if !sentence && len(ws) <= unknownNameMaxWords {
+		run := 0
+		for _, w := range ws {
+			if properCase(w.raw) && len(w.lower) >= 5 && w.conf >= MinNameConf && !n.ordinary(w.lower) && !n.nearOrdinary(w.lower) {
+				run++
+			} else {
+				run = 0
+			}
+			if run >= 2 {
+				upd(unknownNameConf)
+			}
 		}
 	}
 	// "Patient: Xyz Abc": a capitalised word after a name label is a name

@@ -45,7 +45,10 @@ func TestClassifyText(t *testing.T) {
 		{"Dr. Amelia Hart", nil},
 		{"Sunrise Family Clinic", nil},
 		{"Quentin Zyxwv", []risk.Identifier{name}},
-		{"Quentn Zyxwv", []risk.Identifier{name}}, // deny list tolerates OCR errors
+		{"Quentn Zyxwv", []risk.Identifier{name}},                     // deny list tolerates OCR errors
+		{"2012 Eklevina Creszentia Nenepat", []risk.Identifier{name}}, // names no list knows
+		{"Syllabification Monosyllable", nil},                         // English words
+		{"NANFENG NANCHANG", nil},                                     // a sign's capitals
 		// Dates, with and without labels and OCR confusions.
 		{"DOB: 03/14/1961", []risk.Identifier{date}},
 		{"O6/l9/1974", []risk.Identifier{date}},

@@ -19,6 +19,8 @@ var (
 	surnamesTxt string
 	//go:embed data/common_words.txt
 	commonWordsTxt string
+	//go:embed data/english_words.txt
+	englishWordsTxt string
 )
 
 // topSurnames is how many of the most frequent surnames count most
@@ -32,6 +34,9 @@ type nameData struct {
 	first   map[string]bool
 	surname map[string]int // rank, from 1
 	common  map[string]bool
+	// english are the words of three letters or more that wamerican
+	// lists in small letters: ordinary words, not proper nouns.
+	english map[string]bool
 }
 
 var (
@@ -41,7 +46,7 @@ var (
 
 func loadNames() *nameData {
 	namesOnce.Do(func() {
-		n := &nameData{first: map[string]bool{}, surname: map[string]int{}, common: map[string]bool{}}
+		n := &nameData{first: map[string]bool{}, surname: map[string]int{}, common: map[string]bool{}, english: map[string]bool{}}
 		for _, s := range strings.Fields(firstNamesTxt) {
 			n.first[s] = true
 		}
@@ -52,6 +57,9 @@ func loadNames() *nameData {
 		}
 		for _, s := range strings.Fields(commonWordsTxt) {
 			n.common[s] = true
+		}
+		for _, s := range strings.Fields(englishWordsTxt) {
+			n.english[s] = true
 		}
 		names = n
 	})
@@ -87,6 +95,41 @@ func (n *nameData) loneSurnameConf(w string, listed bool) float64 {
 	default:
 		return 0.25
 	}
+}
+
+// ordinary says whether w, lowercased, is an English word or a day or a
+// month; a hyphenated word is when one of its parts is ("cooking-school"),
+// and a possessive when its stem is.
+func (n *nameData) ordinary(w string) bool {
+	w = strings.TrimSuffix(w, "'s")
+	if n.english[w] || calendarWords[w] {
+		return true
+	}
+	parts := strings.Split(w, "-")
+	for _, p := range parts {
+		if len(parts) > 1 && (n.english[p] || len(p) < 3) {
+			return true
+		}
+	}
+	return false
+}
+
+// nearOrdinary says whether w, lowercased, is one letter away from an
+// English word (one left out, put in or changed): what OCR makes of an
+// ordinary word ("savines", "multiplled") rather than a name.
+func (n *nameData) nearOrdinary(w string) bool {
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	for i := 0; i <= len(w); i++ {
+		if i < len(w) && n.english[w[:i]+w[i+1:]] {
+			return true
+		}
+		for _, c := range letters {
+			if n.english[w[:i]+string(c)+w[i:]] || i < len(w) && n.english[w[:i]+string(c)+w[i+1:]] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // calendarWords are the days of the week and the months, lowercased.

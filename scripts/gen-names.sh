@@ -22,5 +22,7 @@ const out = process.argv[1];
 fs.writeFileSync(out + "/first_names.txt", first.join("\n") + "\n");
 fs.writeFileSync(out + "/surnames.txt", last.join("\n") + "\n");
 fs.writeFileSync(out + "/common_words.txt", common.join("\n") + "\n");
+const english = [...words].filter(w => w.length >= 3).sort();
+fs.writeFileSync(out + "/english_words.txt", english.join("\n") + "\n");
 ' "$top/ocr/data"
 echo "gen-names: wrote $top/ocr/data"
