@@ -654,7 +654,7 @@ func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes [
 		return true, nil
 	}
 	box := readBox(img, s)
-	crop, err := d.surfaceLines(img, box)
+	crop, err := d.surfaceLyingLines(img, box)
 	if err != nil {
 		return false, err
 	}
@@ -664,29 +664,79 @@ func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes [
 // surfaceLines finds the text lines of img inside box, cut out and
 // enlarged (small print the whole photo's pass misses), in img's
 // coordinates; once a look for each box, since both the evidence a
-// surface needs and its reading ask.
+// surface needs and its reading ask. Where surfaceLyingLines has looked
+// already, only the pass for standing lines is run.
 func (d *Detector) surfaceLines(img image.Image, box image.Rectangle) ([]vision.Region, error) {
 	if lines, ok := d.cropLines[box]; ok {
 		return lines, nil
 	}
-	sub, ok := img.(interface {
-		SubImage(image.Rectangle) image.Image
-	})
-	var crop image.Image = imaging.Crop(img, box)
-	if ok {
-		crop = sub.SubImage(box) // keeps img's coordinates
+	lying, looked := d.cropLying[box]
+	if looked && d.suffix != "" {
+		return lying, nil // the look at a safe copy finds lying lines only
 	}
-	lines, err := d.textLines(crop)
+	crop, at := cut(img, box)
+	var lines []vision.Region
+	var err error
+	if looked {
+		lines, err = d.vision.StandingTextLines(crop, shifted(lying, at.Mul(-1)))
+	} else {
+		lines, err = d.textLines(crop)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		for i := range lines {
-			lines[i].Box = lines[i].Box.Add(box.Min)
-		}
-	}
+	lines = shifted(lines, at)
 	d.cropLines[box] = lines
 	return lines, nil
+}
+
+// surfaceLyingLines are the lines of surfaceLines found as they stand,
+// which is all a surface's evidence counts: for a surface that shows none,
+// the pass over its crop turned a quarter is not run.
+func (d *Detector) surfaceLyingLines(img image.Image, box image.Rectangle) ([]vision.Region, error) {
+	if lines, ok := d.cropLines[box]; ok {
+		var lying []vision.Region
+		for _, l := range lines {
+			if !l.Turned {
+				lying = append(lying, l)
+			}
+		}
+		return lying, nil
+	}
+	if lines, ok := d.cropLying[box]; ok {
+		return lines, nil
+	}
+	crop, at := cut(img, box)
+	lines, err := d.vision.LyingTextLines(crop)
+	if err != nil {
+		return nil, err
+	}
+	lines = shifted(lines, at)
+	d.cropLying[box] = lines
+	return lines, nil
+}
+
+// cut returns the part of img in box, and where its origin lies in img:
+// a sub-image keeps img's coordinates (at is zero), a copy starts at 0,0.
+func cut(img image.Image, box image.Rectangle) (crop image.Image, at image.Point) {
+	if sub, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}); ok {
+		return sub.SubImage(box), image.Point{}
+	}
+	return imaging.Crop(img, box), box.Min
+}
+
+// shifted returns lines moved by at (lines itself when at is zero).
+func shifted(lines []vision.Region, at image.Point) []vision.Region {
+	if at == (image.Point{}) {
+		return lines
+	}
+	out := slices.Clone(lines)
+	for i := range out {
+		out[i].Box = out[i].Box.Add(at)
+	}
+	return out
 }
 
 // evidenceLines is how many lines of text a surface must show: the

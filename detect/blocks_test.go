@@ -259,7 +259,7 @@ func TestEvidenceOnSmallerSurface(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	d.cropLines = map[image.Rectangle][]vision.Region{}
+	d.forget()
 	check := func(what string, s vision.Surface, found []vision.Region, want bool) {
 		t.Helper()
 		got, err := d.evidenced(img, s, found, nil, all)
@@ -377,8 +377,7 @@ func scribbled(lines []image.Rectangle) (*image.NRGBA, []vision.Region) {
 // returns the findings that are not harmless.
 func riskyBlocks(t *testing.T, d *Detector, img image.Image, found []vision.Region, before *Seen, suffix string) []risk.Finding {
 	t.Helper()
-	d.recognised = map[image.Rectangle]bool{}
-	d.cropLines = map[image.Rectangle][]vision.Region{}
+	d.forget()
 	fs, err := d.blocks(img, groupLines(textSizedLines(found, img.Bounds())), nil, nil, nil, before, suffix)
 	if err != nil {
 		t.Fatal(err)

@@ -49,9 +49,11 @@ type Detector struct {
 	// rechecked names the looks run on a safe copy, for the report.
 	rechecked []string
 	// recognised are the lines the recogniser read in this look;
-	// cropLines the text lines found on each surface cut out.
+	// cropLines the text lines found on each surface cut out, cropLying
+	// those found on it as it stands (surfaceLyingLines).
 	recognised map[image.Rectangle]bool
 	cropLines  map[image.Rectangle][]vision.Region
+	cropLying  map[image.Rectangle][]vision.Region
 	// stages are the times of the stages of the looks at one photo, from
 	// its first look (Photo) on.
 	stages []Stage
@@ -194,8 +196,7 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	}
 	d.suffix = suffix
 	seen := &Seen{}
-	d.recognised = map[image.Rectangle]bool{}
-	d.cropLines = map[image.Rectangle][]vision.Region{}
+	d.forget()
 	findFaces := d.vision.Faces
 	if prev != nil {
 		findFaces = func(img image.Image) ([]vision.Region, error) { return d.vision.RecheckFaces(img, prev.redacted) }
@@ -344,6 +345,14 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	// and hands, which a block's own hull leaves out.
 	objs := objectFindings(objects, surfaces, found, suffix)
 	return keptFaces(judgedOnce(slices.Concat(out, blocks, objs))), seen, nil
+}
+
+// forget drops what the last look read and found on surfaces: each look
+// reads its own photo.
+func (d *Detector) forget() {
+	d.recognised = map[image.Rectangle]bool{}
+	d.cropLines = map[image.Rectangle][]vision.Region{}
+	d.cropLying = map[image.Rectangle][]vision.Region{}
 }
 
 // lyingBoxes are the boxes of the lines of found that lie: the look at a

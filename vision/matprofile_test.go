@@ -30,6 +30,13 @@ func TestNoMatLeak(t *testing.T) {
 		if _, err := d.TextLines(s.Image); err != nil {
 			t.Fatal(err)
 		}
+		lying, err := d.LyingTextLines(s.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.StandingTextLines(s.Image, lying); err != nil {
+			t.Fatal(err)
+		}
 		surfaces, err := Surfaces(s.Image, DefaultSurfaceOptions())
 		if err != nil {
 			t.Fatal(err)

@@ -171,7 +171,8 @@ func TestRecheckFaces(t *testing.T) {
 
 // A staff badge lying sideways, its name standing on its end and reading
 // up or down, is a text line: found where it stands, and read. At this
-// size the detector finds the name only lying.
+// size the detector finds the name only lying. StandingTextLines, given
+// the lying lines, finds what TextLines does.
 func TestStandingTextLines(t *testing.T) {
 	d := newTestDetector(t)
 	for _, deg := range []float64{90, 270} {
@@ -180,6 +181,14 @@ func TestStandingTextLines(t *testing.T) {
 		lines, err := d.TextLines(img)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The turned pass alone, given the lying lines, adds the same.
+		lying, err := d.LyingTextLines(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := d.StandingTextLines(img, lying); err != nil || !slices.Equal(again, lines) {
+			t.Errorf("badge turned %v deg: StandingTextLines = %+v, %v; TextLines found %+v", deg, again, err, lines)
 		}
 		var on []Region
 		for _, l := range lines {

@@ -19,6 +19,7 @@ import (
 	"image"
 	"math"
 	"path/filepath"
+	"slices"
 
 	"gocv.io/x/gocv"
 
@@ -290,7 +291,33 @@ func (d *Detector) TextLines(img image.Image) ([]Region, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := img.Bounds()
+	return addStanding(lines, turned, img.Bounds()), nil
+}
+
+// StandingTextLines is TextLines for an img whose lying lines are known
+// (LyingTextLines found them): it runs only the pass over img turned a
+// quarter, and returns lying with the standing lines added as TextLines
+// adds them.
+func (d *Detector) StandingTextLines(img image.Image, lying []Region) ([]Region, error) {
+	if d.text == nil {
+		return nil, nil
+	}
+	in, err := d.text.prepare(img)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	turned, err := in.turned()
+	if err != nil {
+		return nil, err
+	}
+	return addStanding(slices.Clone(lying), turned, img.Bounds()), nil
+}
+
+// addStanding adds to lines, found in a photo of bounds b, those of
+// turned (found in the photo turned a quarter counter-clockwise) that
+// stand in the photo where lines found nothing, marked Turned.
+func addStanding(lines, turned []Region, b image.Rectangle) []Region {
 	// What the first pass found as a line (twice as long as thick, either
 	// way) stays; a blob it found (a name and the photo beside it merged)
 	// does not keep a standing line out.
@@ -314,7 +341,7 @@ func (d *Detector) TextLines(img image.Image) ([]Region, error) {
 		l.Box, l.Turned = box, true
 		lines = append(lines, l)
 	}
-	return lines, nil
+	return lines
 }
 
 // LyingTextLines is TextLines without the look at the photo turned a
