@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/disintegration/imaging"
+
 	"photoaudit/internal/fixture"
 	"photoaudit/ocr"
 	"photoaudit/risk"
@@ -467,5 +469,48 @@ func TestProductCode(t *testing.T) {
 	}
 	if !flagged {
 		t.Error("a Code 128 beside the product code was not flagged")
+	}
+}
+
+// A board Tesseract reads nothing on as a whole (handwriting, soft focus)
+// is still text when the detector sees lines on it: it is read line by
+// line and, unread, redacted whole. A board softened by focus and JPEG
+// was dropped as "no text" before, because it showed under
+// minRowsUnread rows.
+func TestSoftBoardIsText(t *testing.T) {
+	font := "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf"
+	if err := fixture.LoadFont(font); err != nil {
+		t.Fatalf("%v (scripts/setup.sh test installs it)", err)
+	}
+	img := fixture.Dark(1600, 1200, 7)
+	lines, _ := fixture.RoomBoard(0)
+	board := fixture.Whiteboard(img, 300, 250, 0.5, 0, font, lines, nil)
+	soft := imaging.Blur(img, 2.5)
+	d, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.forget()
+	s := vision.Surface{Kind: "whiteboard", Box: board.Box, Rows: 2}
+	crop, err := d.reader.Read(imaging.Crop(soft, readBox(soft, s)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if words, _ := judgeWords(crop); words != 0 {
+		t.Fatalf("the softened board reads %d words as a whole; the test needs none", words)
+	}
+	fs, err := d.readSurface(soft, s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	redacted := false
+	for _, f := range fs {
+		if f.Kind == risk.KindWhiteboard && f.Box == board.Box && !f.Harmless {
+			redacted = true
+		}
+	}
+	if !redacted {
+		t.Errorf("softened board %v: findings %+v, want the board redacted", board.Box, fs)
 	}
 }

@@ -104,7 +104,11 @@ func (d *Detector) readSurface(img image.Image, s vision.Surface, suffix string)
 		}
 	}
 	words, harmless := judgeWords(lines)
-	notText := words == 0 && s.Rows < minRowsUnread && s.Kind != "wristband"
+	// Nothing read and few rows is no text, unless the text detector
+	// says otherwise: with it, the surface has shown lines already
+	// (evidenced), and reading them line by line decides. A board
+	// softened by focus or JPEG reads as nothing to Tesseract whole.
+	notText := words == 0 && s.Rows < minRowsUnread && s.Kind != "wristband" && !d.vision.FindsTextLines()
 	// uprightWords is how many words the upright readings read
 	// confidently: what a turned reading must beat.
 	uprightWords := confidentWords(lines)
