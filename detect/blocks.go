@@ -616,8 +616,8 @@ func lineTexts(lines []ocr.Line) string {
 
 // evidenced says whether a surface shows what makes it one: lines of
 // text the detector sees lying on it (a stripe of clutter is as often
-// taken for a standing line) and on no smaller surface of all in front
-// of it, in the whole photo or, for small print, on the surface cut out
+// taken for a standing line) and on no other surface of all in front of
+// it or across it, in the whole photo or, for small print, on the surface cut out
 // and enlarged; or a barcode's stripes. A bright
 // quad alone is as often a white pole, a shirt or a wall. Without the
 // text detector every surface counts, as before it.
@@ -634,17 +634,23 @@ func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes [
 	// the edge of a bright band against slats or branches is line-shaped.
 	// A line on a smaller surface in front of it or set into it (a phone
 	// held up against a band of sky, a note on a board) is that one's.
-	var smaller []image.Rectangle
+	// So is a line on a larger surface that crosses this one's box
+	// without lying behind it: a page whose corner a dark patch of hill
+	// or table overlaps gives the patch none of its lines.
+	var others []image.Rectangle
 	for _, o := range all {
-		if o.Box != s.Box && o.Box.Dx()*o.Box.Dy() < s.Box.Dx()*s.Box.Dy() && o.Box.Overlaps(s.Box) {
-			smaller = append(smaller, o.Box)
+		if o.Box == s.Box || !o.Box.Overlaps(s.Box) {
+			continue
+		}
+		if o.Box.Dx()*o.Box.Dy() < s.Box.Dx()*s.Box.Dy() || !insideAny(s.Box, []image.Rectangle{o.Box}) {
+			others = append(others, o.Box)
 		}
 	}
 	on := func(lines []vision.Region, at image.Point) int {
 		var in []vision.Region
 		for _, l := range lines {
 			r := l.Box.Add(at)
-			if !l.Turned && insideAny(r, []image.Rectangle{s.Box}) && !insideAny(r, smaller) {
+			if !l.Turned && insideAny(r, []image.Rectangle{s.Box}) && !insideAny(r, others) {
 				in = append(in, l)
 			}
 		}

@@ -275,6 +275,17 @@ func TestEvidenceOnSmallerSurface(t *testing.T) {
 	check("the phone, by its own lines", phone, onPhone, true)
 	check("the band, by the phone's lines", band, onPhone, false)
 	check("the band, by lines of its own", band, append(onPhone, line(100, 150, 400, 175), line(100, 200, 400, 225)), true)
+
+	// A dark patch (a hill, dimmed) smaller than a page but not in front
+	// of it, its box crossing the page's corner: the page's lines there
+	// are the page's.
+	page := vision.Surface{Kind: "document", Box: image.Rect(400, 100, 1100, 750)}
+	hill := vision.Surface{Kind: "screen", Box: image.Rect(0, 400, 600, 700)}
+	all = []vision.Surface{page, hill}
+	onCorner := []vision.Region{line(420, 450, 580, 470), line(420, 500, 580, 520), line(420, 550, 580, 570)}
+	check("the hill, by the page's lines", hill, onCorner, false)
+	check("the hill, by lines of its own", hill, append(onCorner, line(50, 450, 350, 470), line(50, 500, 350, 520)), true)
+	check("the page, by its lines beyond the hill", page, append(onCorner, line(700, 200, 1000, 220), line(700, 250, 1000, 270)), true)
 }
 
 // The look at a safe copy does not take a redaction's own box for a
