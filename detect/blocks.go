@@ -701,13 +701,7 @@ func (d *Detector) surfaceLines(img image.Image, box image.Rectangle) ([]vision.
 // the pass over its crop turned a quarter is not run.
 func (d *Detector) surfaceLyingLines(img image.Image, box image.Rectangle) ([]vision.Region, error) {
 	if lines, ok := d.cropLines[box]; ok {
-		var lying []vision.Region
-		for _, l := range lines {
-			if !l.Turned {
-				lying = append(lying, l)
-			}
-		}
-		return lying, nil
+		return lyingLines(lines), nil
 	}
 	if lines, ok := d.cropLying[box]; ok {
 		return lines, nil

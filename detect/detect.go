@@ -361,9 +361,19 @@ func (d *Detector) forget() {
 // look finds a lying one.
 func lyingBoxes(found []vision.Region) []image.Rectangle {
 	var out []image.Rectangle
+	for _, l := range lyingLines(found) {
+		out = append(out, l.Box)
+	}
+	return out
+}
+
+// lyingLines are the lines of found that were found as they stand, not
+// only on the photo turned a quarter (vision.Region.Turned).
+func lyingLines(found []vision.Region) []vision.Region {
+	var out []vision.Region
 	for _, l := range found {
 		if !l.Turned {
-			out = append(out, l.Box)
+			out = append(out, l)
 		}
 	}
 	return out

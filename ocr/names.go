@@ -105,10 +105,11 @@ func (n *nameData) ordinary(w string) bool {
 	if n.english[w] || calendarWords[w] {
 		return true
 	}
-	parts := strings.Split(w, "-")
-	for _, p := range parts {
-		if len(parts) > 1 && (n.english[p] || len(p) < 3) {
-			return true
+	if parts := strings.Split(w, "-"); len(parts) > 1 {
+		for _, p := range parts {
+			if n.english[p] || len(p) < 3 {
+				return true
+			}
 		}
 	}
 	return false
