@@ -105,10 +105,18 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 		}
 		// Closing first fills letters and barcode bars, which would
 		// otherwise cut a thin label apart; opening then drops specks.
-		kc := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(9, 9))
-		gocv.MorphologyEx(mask, &mask, gocv.MorphClose, kc)
-		kc.Close()
-		k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(5, 5))
+		// A frame level does neither but drop specks the size of
+		// JPEG's: see levels.
+		if !level.frame {
+			kc := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(9, 9))
+			gocv.MorphologyEx(mask, &mask, gocv.MorphClose, kc)
+			kc.Close()
+		}
+		open := 5
+		if level.frame {
+			open = 3
+		}
+		k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(open, open))
 		gocv.MorphologyEx(mask, &mask, gocv.MorphOpen, k)
 		k.Close()
 		// Outermost outlines first; outlines nested in another's hole
@@ -124,6 +132,9 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 			}
 			if depth%2 == 1 && !level.dark {
 				continue // a hole
+			}
+			if depth%2 == 0 && level.frame {
+				continue // only a frame's inside is looked for
 			}
 			// In a dark mask, a hole is what a dark frame encloses: an
 			// e-paper display, lighter than its bezel but too grey for
@@ -208,14 +219,25 @@ const minHoleFit = 0.9
 type level struct {
 	grey float64
 	dark bool
+	// frame marks a dark level whose mask is not closed, looked at for
+	// the insides of dark frames only.
+	frame bool
 }
 
 // levels are the grey levels the search runs at. One level is not enough:
 // at 150 a white card merges with the light mortar of the wall behind it,
 // at 220 a slightly grey whiteboard falls apart. Dark levels find
 // dark-theme screens, whose bezel and display together are one dark slab.
+// A frame level finds a light display inside a bezel that is only a few
+// pixels wide at WorkSide (a phone's, a monitor's, thinned further by
+// perspective): the closing and opening of the other levels broke such a
+// frame, so its display was no hole, and the bright levels' closing
+// bridged the display to the sky or wall beyond it. Unclosed, dark text
+// on paper does not join into rings whose insides pass for displays, as
+// it does closed.
 func (o SurfaceOptions) levels() []level {
-	return []level{{o.MinBright, false}, {(o.MinBright + 255) / 2, false}, {230, false}, {70, true}, {40, true}}
+	return []level{{grey: o.MinBright}, {grey: (o.MinBright + 255) / 2}, {grey: 230},
+		{grey: 70, dark: true}, {grey: 40, dark: true}, {grey: 70, dark: true, frame: true}}
 }
 
 // candidate applies the shape and ink tests to one contour, in working

@@ -152,3 +152,38 @@ func TestBackdrop(t *testing.T) {
 		}
 	}
 }
+
+// A phone held up against the sky, its bezel thinned by perspective to a
+// few pixels at the working size down one side: its frame must still
+// close round the display. Broken there, the display was no hole of the
+// dark mask, and the bright levels' closing joined it to the sky.
+func TestSurfacesThinBezel(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 800, 600))
+	fill := func(r image.Rectangle, c color.NRGBA) {
+		draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
+	}
+	fill(img.Bounds(), color.NRGBA{196, 214, 238, 255}) // sky
+	fill(image.Rect(330, 100, 470, 420), color.NRGBA{22, 22, 26, 255})
+	panel := image.Rect(340, 130, 467, 390) // the right side of the frame 3 px
+	fill(panel, color.NRGBA{245, 245, 248, 255})
+	d := font.Drawer{Dst: img, Src: image.NewUniform(color.NRGBA{30, 30, 30, 255}), Face: basicfont.Face7x13}
+	for i, s := range []string{"Front desk", "Reminder for", "Maria Gonzalez", "visit Tue 10:30", "MRN 77120934"} {
+		d.Dot = fixed.P(panel.Min.X+8, panel.Min.Y+24+22*i)
+		d.DrawString(s)
+	}
+	big := imaging.Resize(img, 2400, 1800, imaging.Linear)
+	got, err := Surfaces(big, DefaultSurfaceOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := image.Rect(panel.Min.X*3, panel.Min.Y*3, panel.Max.X*3, panel.Max.Y*3)
+	for _, s := range got {
+		if IoU(s.Box, want) >= 0.7 {
+			if s.Kind != "screen" {
+				t.Errorf("the display was found as a %s", s.Kind)
+			}
+			return
+		}
+	}
+	t.Errorf("the display %v in its thin frame was not found: %+v", want, got)
+}
