@@ -155,11 +155,20 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 		hier.Close()
 		mask.Close()
 	}
-	// A nested outline counts where no outermost one was found: it adds
-	// what the outermost outlines missed and never replaces one.
+	out, err = o.withRows(img, out, scale)
+	if err != nil {
+		return nil, err
+	}
+	// A nested outline counts where no outermost one with rows was
+	// found: it adds what the outermost outlines missed and never
+	// replaces one. An outline without rows does not hide one (a band
+	// of sky round a phone's display).
 	var extra []Surface
 	for _, s := range nested {
 		extra = addSurface(extra, s)
+	}
+	if extra, err = o.withRows(img, extra, scale); err != nil {
+		return nil, err
 	}
 	for _, s := range extra {
 		alone := true
@@ -173,8 +182,16 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 			out = append(out, s)
 		}
 	}
-	kept := out[:0]
-	for _, s := range out {
+	sort.Slice(out, func(i, j int) bool { return area(out[i].Box) > area(out[j].Box) })
+	return out, nil
+}
+
+// withRows maps surfaces found at scale back to img's coordinates and
+// keeps those that show rows of text, as o asks, and are no backdrop.
+func (o SurfaceOptions) withRows(img image.Image, ss []Surface, scale float64) ([]Surface, error) {
+	b := img.Bounds()
+	kept := ss[:0]
+	for _, s := range ss {
 		s.Box = unscale(s.Box, scale, b.Min)
 		for j, p := range s.Quad {
 			s.Quad[j] = image.Pt(int(float64(p.X)/scale), int(float64(p.Y)/scale)).Add(b.Min)
@@ -207,9 +224,7 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 			kept = append(kept, s)
 		}
 	}
-	out = kept
-	sort.Slice(out, func(i, j int) bool { return area(out[i].Box) > area(out[j].Box) })
-	return out, nil
+	return kept, nil
 }
 
 // minHoleFit is how well a dark mask's hole must fill its rotated

@@ -187,3 +187,33 @@ func TestSurfacesThinBezel(t *testing.T) {
 	}
 	t.Errorf("the display %v in its thin frame was not found: %+v", want, got)
 }
+
+// The same phone held up in a band of sky across the photo: the band is
+// an outline of its own, with the display bridged into it, but no rows of
+// text at its size. An outline without rows hides no display inside it.
+func TestSurfacesInRowlessBand(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 4800, 1800))
+	fill := func(r image.Rectangle, c color.NRGBA) {
+		draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
+	}
+	fill(img.Bounds(), color.NRGBA{62, 112, 52, 255})                     // hills
+	fill(image.Rect(0, 200, 4800, 1000), color.NRGBA{196, 214, 238, 255}) // sky
+	fill(image.Rect(2200, 344, 2524, 856), color.NRGBA{22, 22, 26, 255})
+	panel := image.Rect(2220, 360, 2510, 840) // a frame 14-20 px wide
+	fill(panel, color.NRGBA{245, 245, 248, 255})
+	d := font.Drawer{Dst: img, Src: image.NewUniform(color.NRGBA{30, 30, 30, 255}), Face: basicfont.Face7x13}
+	for i, s := range []string{"Front desk", "Reminder for", "Maria Gonzalez", "visit Tue 10:30", "MRN 77120934"} {
+		d.Dot = fixed.P(panel.Min.X+12, panel.Min.Y+40+60*i)
+		d.DrawString(s)
+	}
+	got, err := Surfaces(img, DefaultSurfaceOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range got {
+		if IoU(s.Box, panel) >= 0.7 {
+			return
+		}
+	}
+	t.Errorf("the display %v in the band of sky was not found: %+v", panel, got)
+}
