@@ -74,6 +74,7 @@ type Reader struct {
 
 // NewReader starts a Tesseract client.
 func NewReader(opts Options) (*Reader, error) {
+	quietLeptonica()
 	c := gosseract.NewClient()
 	if opts.TessdataPrefix != "" {
 		if err := c.SetTessdataPrefix(opts.TessdataPrefix); err != nil {

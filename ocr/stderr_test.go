@@ -58,3 +58,17 @@ func fdIdentity(t *testing.T, fd int) [2]uint64 {
 	}
 	return [2]uint64{uint64(st.Dev), st.Ino}
 }
+
+// A Reader leaves Leptonica printing nothing: its messages from inside
+// Tesseract's layout ("Error in pixScaleAreaMap: pixd too small") broke
+// into a scan's progress lines.
+func TestLeptonicaQuiet(t *testing.T) {
+	r, err := NewReader(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got := leptonicaSeverity(); got != 6 {
+		t.Errorf("Leptonica prints messages of severity %d and up, want none (6)", got)
+	}
+}
