@@ -105,18 +105,17 @@ func Surfaces(img image.Image, o SurfaceOptions) ([]Surface, error) {
 		}
 		// Closing first fills letters and barcode bars, which would
 		// otherwise cut a thin label apart; opening then drops specks.
-		// A frame level does neither but drop specks the size of
-		// JPEG's: see levels.
-		if !level.frame {
+		// A frame level is not closed, and its opening drops only
+		// specks of JPEG's size, to keep thin frames whole: see levels.
+		speck := 5
+		if level.frame {
+			speck = 3
+		} else {
 			kc := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(9, 9))
 			gocv.MorphologyEx(mask, &mask, gocv.MorphClose, kc)
 			kc.Close()
 		}
-		open := 5
-		if level.frame {
-			open = 3
-		}
-		k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(open, open))
+		k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(speck, speck))
 		gocv.MorphologyEx(mask, &mask, gocv.MorphOpen, k)
 		k.Close()
 		// Outermost outlines first; outlines nested in another's hole
