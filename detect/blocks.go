@@ -616,9 +616,9 @@ func lineTexts(lines []ocr.Line) string {
 
 // evidenced says whether a surface shows what makes it one: lines of
 // text the detector sees lying on it (a stripe of clutter is as often
-// taken for a standing line) and on no other surface of all in front of
-// it or across it, in the whole photo or, for small print, on the surface cut out
-// and enlarged; or a barcode's stripes. A bright
+// taken for a standing line) and on no other surface of all that is in
+// front of it or crosses it, in the whole photo or, for small print, on
+// the surface cut out and enlarged; or a barcode's stripes. A bright
 // quad alone is as often a white pole, a shirt or a wall. Without the
 // text detector every surface counts, as before it.
 func (d *Detector) evidenced(img image.Image, s vision.Surface, found, stripes []vision.Region, all []vision.Surface) (bool, error) {
