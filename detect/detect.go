@@ -223,9 +223,16 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	// all of them (scene text, below): what was covered must not read,
 	// and what shows must say nothing.
 	// Without the detector the page pass is all the reading there is.
+	// With it, the page pass reads each line once, as it stands: a line
+	// of light text on dark that it cannot read is one of the detector's
+	// lines it leaves unread, which scene text reads dark on light.
 	var lines []ocr.Line
 	if prev == nil || !d.vision.FindsTextLines() {
-		lines, err = d.reader.Read(img)
+		read := d.reader.Read
+		if d.vision.FindsTextLines() {
+			read = d.reader.ReadUpright
+		}
+		lines, err = read(img)
 		t = d.spent("tesseract page", t)
 		if err != nil {
 			return nil, nil, err

@@ -4,11 +4,13 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"slices"
 	"strings"
 	"testing"
 
 	"photoaudit/internal/fixture"
 	"photoaudit/ocr"
+	"photoaudit/risk"
 	"photoaudit/vision"
 )
 
@@ -114,4 +116,22 @@ func TestLineShaped(t *testing.T) {
 	if got != 3 {
 		t.Errorf("lineShaped = %d, want 3 (the word, the line on its side, the line at 45 degrees)", got)
 	}
+}
+
+// A line of light text on a dark band, which the page pass reads as it
+// stands (ocr.ReadUpright) and so cannot read, is read as scene text:
+// the name on it is a finding, its box on the line.
+func TestLightOnDarkRead(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.NRGBA{200, 196, 188, 255}), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(360, 400, 1000, 480), image.NewUniform(color.NRGBA{28, 32, 40, 255}), image.Point{}, draw.Src)
+	line := fixture.Text(img, 380, 420, 30, color.White, "Patient Helen Okafor")
+	var got []string
+	for _, f := range lookOnce(t, DefaultOptions(), img) {
+		got = append(got, f.Detector+" "+string(f.Kind))
+		if f.Kind == risk.KindText && slices.Contains(f.Identifiers, risk.IDName) && f.Box.Overlaps(line) {
+			return
+		}
+	}
+	t.Errorf("the name in light text on dark at %v is no finding; found %q", line, got)
 }

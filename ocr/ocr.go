@@ -180,6 +180,24 @@ func (r *Reader) Read(img image.Image) ([]Line, error) {
 	return r.read(img, scale)
 }
 
+// ReadUpright reads img as Read does, but reads each line once, as it
+// stands. Read lets Tesseract read every line it is unsure of a second
+// time inverted (tessedit_do_invert), for light text on dark; on a photo
+// of texture (foliage, fabric, a bus's paintwork) nearly every "line" is
+// unsure, so the page pass read it all twice. Meant for a page pass whose
+// text lines are read again where it read nothing, by a reader that turns
+// light text on dark into dark on light first (detect's scene text).
+func (r *Reader) ReadUpright(img image.Image) ([]Line, error) {
+	if err := r.client.SetVariable("tessedit_do_invert", "0"); err != nil {
+		return nil, fmt.Errorf("ocr: set tessedit_do_invert: %w", err)
+	}
+	lines, err := r.Read(img)
+	if err2 := r.client.SetVariable("tessedit_do_invert", "1"); err2 != nil && err == nil {
+		err = fmt.Errorf("ocr: set tessedit_do_invert: %w", err2)
+	}
+	return lines, err
+}
+
 // ReadAsIs reads img at its own size: for images already made for
 // Tesseract, such as a mosaic of text lines scaled to a good height.
 func (r *Reader) ReadAsIs(img image.Image) ([]Line, error) { return r.read(img, 1) }

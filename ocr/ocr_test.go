@@ -145,3 +145,44 @@ func TestGreyBMP(t *testing.T) {
 		}
 	}
 }
+
+// ReadUpright reads light text on dark as it stands, and Read afterwards
+// still reads it inverted: the switch holds for one read only.
+func TestReadUpright(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1200, 500))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	fixture.Text(img, 100, 80, 28, color.Black, "Patient Robert Taylor")
+	dark := image.Rect(60, 260, 1140, 400)
+	draw.Draw(img, dark, image.NewUniform(color.NRGBA{30, 34, 40, 255}), image.Point{}, draw.Src)
+	fixture.Text(img, 100, 300, 28, color.White, "Surgeon Helen Okafor")
+	r := newTestReader(t)
+	reads := func(read func(image.Image) ([]Line, error)) string {
+		t.Helper()
+		lines, err := read(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts []string
+		for _, l := range lines {
+			texts = append(texts, l.Text())
+		}
+		return strings.Join(texts, " | ")
+	}
+	for i, c := range []struct {
+		name        string
+		read        func(image.Image) ([]Line, error)
+		readsOkafor bool
+	}{
+		{"Read", r.Read, true},
+		{"ReadUpright", r.ReadUpright, false},
+		{"Read after ReadUpright", r.Read, true},
+	} {
+		got := reads(c.read)
+		if !strings.Contains(got, "Taylor") {
+			t.Errorf("%d %s: dark on light unread: %q", i, c.name, got)
+		}
+		if strings.Contains(got, "Okafor") != c.readsOkafor {
+			t.Errorf("%d %s: light on dark read %v, want %v: %q", i, c.name, !c.readsOkafor, c.readsOkafor, got)
+		}
+	}
+}
