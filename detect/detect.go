@@ -223,9 +223,11 @@ func (d *Detector) Look(img image.Image, prev *Seen) ([]risk.Finding, *Seen, err
 	// all of them (scene text, below): what was covered must not read,
 	// and what shows must say nothing.
 	// Without the detector the page pass is all the reading there is.
-	// With it, the page pass reads each line once, as it stands: a line
-	// of light text on dark that it cannot read is one of the detector's
-	// lines it leaves unread, which scene text reads dark on light.
+	// With it, the page pass reads each line once, as it stands
+	// (ocr.Reader.ReadUpright). A line of light text on dark is then the
+	// detector's to read: scene text reads it dark on light where the
+	// page pass read nothing, and the text blocks give the recogniser
+	// those where it read nothing confident.
 	var lines []ocr.Line
 	if prev == nil || !d.vision.FindsTextLines() {
 		read := d.reader.Read
